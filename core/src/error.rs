@@ -1,0 +1,153 @@
+//! The one error type of fieldsync-core.
+//!
+//! Messages name fields, ids and reasons, never customer data (names, free
+//! text): errors end up in logs and crash reports.
+
+use std::fmt;
+
+/// Why a value was refused. Typed so callers (and the FFI layer) can react
+/// without parsing messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationReason {
+    /// Missing, or only white space.
+    Blank,
+    /// Longer than the limit, counted in characters.
+    TooLong { max_chars: usize },
+    /// Not a well-formed value of its kind (language tag, id, date...).
+    Malformed,
+    /// A code outside the fixed list (visit frequency, role, picklist kind).
+    UnknownCode,
+    /// Two entries that are the same once compared case-insensitively.
+    Duplicate,
+    /// A multi-language text without one non-blank entry.
+    NoText,
+    /// A number outside its allowed range (page sizes, ...).
+    OutOfRange { min: i64, max: i64 },
+}
+
+impl fmt::Display for ValidationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Blank => f.write_str("must not be blank"),
+            Self::TooLong { max_chars } => write!(f, "must be at most {max_chars} characters"),
+            Self::Malformed => f.write_str("is malformed"),
+            Self::UnknownCode => f.write_str("is not one of the allowed codes"),
+            Self::Duplicate => f.write_str("has a duplicate entry"),
+            Self::NoText => f.write_str("needs at least one non-blank translation"),
+            Self::OutOfRange { min, max } => write!(f, "must be between {min} and {max}"),
+        }
+    }
+}
+
+/// Why a referenced catalogue entry (segment or picklist value) cannot be
+/// assigned to a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceProblem {
+    /// No such id on this device.
+    Unknown,
+    /// Deleted in the Portal.
+    Deleted,
+    /// Limited to another organization than the customer's.
+    OutOfScope,
+}
+
+impl fmt::Display for ReferenceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Unknown => "does not exist",
+            Self::Deleted => "has been deleted",
+            Self::OutOfScope => "is not available to this organization",
+        })
+    }
+}
+
+/// The kinds of stored things an error can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Customer,
+    Segment,
+    PicklistValue,
+    Organization,
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Customer => "customer",
+            Self::Segment => "segment",
+            Self::PicklistValue => "picklist value",
+            Self::Organization => "organization",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: `field` is a path such as `name`, `name.nl`, `[3].segment_id`.
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        field: String,
+        reason: ValidationReason,
+    },
+
+    /// A technician tried to change the segment of a customer the server has
+    /// already accepted.
+    #[error(
+        "the segment of existing customer {customer_id} is read-only for technicians; ask a manager or an admin"
+    )]
+    SegmentReadOnly { customer_id: String },
+
+    /// A segment or picklist value that cannot be assigned.
+    #[error("{field} {id} {problem}")]
+    UnavailableReference {
+        field: &'static str,
+        id: String,
+        problem: ReferenceProblem,
+    },
+
+    #[error("{entity} {id} not found")]
+    NotFound { entity: Entity, id: String },
+
+    /// The operation needs to know who is working (role, organization).
+    #[error("no session: sign in before this operation")]
+    NoSession,
+
+    /// The database was written by a newer fieldsync than this one.
+    #[error(
+        "database schema version {found} is not supported (this build knows up to {supported})"
+    )]
+    IncompatibleSchema { found: i64, supported: i64 },
+
+    /// A stored value this build cannot read (e.g. an unknown code).
+    #[error("stored {what} is invalid")]
+    CorruptData { what: &'static str },
+
+    #[error("storage error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    #[error("stored data could not be decoded: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn invalid(field: impl Into<String>, reason: ValidationReason) -> Self {
+        Error::Validation {
+            field: field.into(),
+            reason,
+        }
+    }
+
+    /// Prefixes the field of a validation error, e.g. `name` becomes
+    /// `[3].name` for the fourth draft of a batch.
+    pub(crate) fn within(self, prefix: &str) -> Self {
+        match self {
+            Error::Validation { field, reason } => Error::Validation {
+                field: format!("{prefix}.{field}"),
+                reason,
+            },
+            other => other,
+        }
+    }
+}

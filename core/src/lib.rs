@@ -1,0 +1,14 @@
+//! fieldsync-core: the domain model of fieldsync (marketing segments,
+//! account classifications, customers, sessions), the segment rule, and the
+//! embedded SQLite store that keeps them on the device.
+//!
+//! No networking and no async runtime here: the sync engine and the FFI
+//! build on this crate.
+
+pub mod error;
+pub mod model;
+pub mod rules;
+pub mod store;
+
+pub use error::{Entity, Error, ReferenceProblem, Result, ValidationReason};
+pub use store::Store;

@@ -1,0 +1,118 @@
+//! The domain: what the Portal configures, what the device edits, and who is
+//! working. Plain data with validation; no storage here.
+
+mod customer;
+mod frequency;
+mod locale;
+mod picklist;
+mod segment;
+mod session;
+
+pub use customer::{
+    Customer, CustomerDraft, CustomerField, CustomerUpdate, CustomerView, DueVisit,
+    MAX_CUSTOMER_NAME_CHARS, RemoteCustomer, SegmentCount, SegmentLabel,
+};
+pub use frequency::VisitFrequency;
+pub use locale::{LanguageTag, LocalizedText};
+pub use picklist::{PicklistDraft, PicklistKind, PicklistOption, PicklistValue};
+pub use segment::{
+    MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS, OrgScope, Segment, SegmentDefinition, SegmentDraft,
+    SegmentOption,
+};
+pub use session::{Organization, Role, Session};
+
+use crate::error::{Error, Result, ValidationReason};
+
+/// Longest id accepted (server ids and device UUIDs are far shorter).
+pub const MAX_ID_CHARS: usize = 128;
+
+/// Checks an id: not blank, no white space or control characters, bounded.
+pub fn validate_id(field: &str, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid(field, ValidationReason::Blank));
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Err(Error::invalid(
+            field,
+            ValidationReason::TooLong {
+                max_chars: MAX_ID_CHARS,
+            },
+        ));
+    }
+    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(field, ValidationReason::Malformed));
+    }
+    Ok(())
+}
+
+/// Trims a free text and checks it against `max_chars`; blank becomes `None`.
+pub fn optional_text(field: &str, text: Option<&str>, max_chars: usize) -> Result<Option<String>> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() > max_chars => Err(Error::invalid(
+            field,
+            ValidationReason::TooLong { max_chars },
+        )),
+        Some(t) => Ok(Some(t.to_owned())),
+    }
+}
+
+/// Trims a mandatory text and checks it against `max_chars`.
+pub fn required_text(field: &str, text: &str, max_chars: usize) -> Result<String> {
+    optional_text(field, Some(text), max_chars)?
+        .ok_or_else(|| Error::invalid(field, ValidationReason::Blank))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(validate_id("id", "seg-1").is_ok());
+        assert!(matches!(
+            validate_id("id", " "),
+            Err(Error::Validation {
+                reason: ValidationReason::Blank,
+                ..
+            })
+        ));
+        assert!(matches!(
+            validate_id("id", "a b"),
+            Err(Error::Validation {
+                reason: ValidationReason::Malformed,
+                ..
+            })
+        ));
+        assert!(matches!(
+            validate_id("id", "a\u{0}"),
+            Err(Error::Validation {
+                reason: ValidationReason::Malformed,
+                ..
+            })
+        ));
+        assert!(matches!(
+            validate_id("id", &"x".repeat(129)),
+            Err(Error::Validation {
+                reason: ValidationReason::TooLong { max_chars: 128 },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn texts_are_trimmed_and_bounded() {
+        assert_eq!(
+            optional_text("d", Some("  hi "), 5).unwrap(),
+            Some("hi".into())
+        );
+        assert_eq!(optional_text("d", Some("   "), 5).unwrap(), None);
+        assert_eq!(optional_text("d", None, 5).unwrap(), None);
+        // characters, not bytes
+        assert!(optional_text("d", Some("ééééé"), 5).is_ok());
+        assert!(optional_text("d", Some("éééééé"), 5).is_err());
+        assert!(
+            matches!(required_text("name", " ", 5), Err(Error::Validation { ref field, reason: ValidationReason::Blank }) if field == "name")
+        );
+    }
+}

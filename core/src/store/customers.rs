@@ -1,0 +1,472 @@
+//! Customers: local creates and updates under the segment rule, server
+//! changes applied without overwriting pending local edits, and the queries
+//! the app's screens need.
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, Row, params, params_from_iter};
+
+use super::catalogue::{Change, Labels};
+use super::references::References;
+use super::session::require_session;
+use super::{Store, outbox, query_all};
+use crate::error::{Entity, Error, Result, ValidationReason};
+use crate::model::{
+    Customer, CustomerDraft, CustomerField, CustomerUpdate, CustomerView, DueVisit, LanguageTag,
+    PicklistKind, RemoteCustomer, Role, SegmentCount, SegmentLabel, Session, VisitFrequency,
+};
+use crate::rules;
+
+/// Largest page a customer list returns.
+pub const MAX_PAGE_SIZE: u32 = 500;
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// Which customers a list shows, by segment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SegmentFilter {
+    #[default]
+    Any,
+    /// Customers without a segment.
+    Without,
+    Is(String),
+}
+
+/// A customer list request: search by name (case-insensitive substring),
+/// filter by segment, one page at a time, sorted by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerQuery {
+    pub search: Option<String>,
+    pub segment: SegmentFilter,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for CustomerQuery {
+    fn default() -> Self {
+        CustomerQuery {
+            search: None,
+            segment: SegmentFilter::Any,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+/// One page of customers, and how many match in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerPage {
+    pub customers: Vec<CustomerView>,
+    pub total: u64,
+}
+
+const CUSTOMER_COLUMNS: &str = "c.id, c.organization_id, c.name, c.status_id, c.source_id, c.industry_id, \
+     c.channel_id, c.segment_id, c.last_visit, c.created_at, c.updated_at, c.server_version, \
+     s.name AS segment_name, s.deleted AS segment_deleted";
+
+fn read_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: r.get(0)?,
+        organization_id: r.get(1)?,
+        name: r.get(2)?,
+        status_id: r.get(3)?,
+        source_id: r.get(4)?,
+        industry_id: r.get(5)?,
+        channel_id: r.get(6)?,
+        segment_id: r.get(7)?,
+        last_visit: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+        version: r.get(11)?,
+    })
+}
+
+/// Turns rows selected with `CUSTOMER_COLUMNS` into what the screen shows.
+struct Views {
+    labels: Labels,
+    role: Role,
+}
+
+impl Views {
+    fn new(conn: &Connection, locale: &LanguageTag) -> Result<(Self, Session)> {
+        let session = require_session(conn)?;
+        let labels = Labels::new(conn, locale, Some(&session.organization_id))?;
+        Ok((
+            Views {
+                labels,
+                role: session.role,
+            },
+            session,
+        ))
+    }
+
+    fn read(&self, r: &Row<'_>) -> Result<CustomerView> {
+        let customer = read_customer(r)?;
+        Ok(CustomerView {
+            segment: segment_label(&self.labels, customer.segment_id.clone(), r)?,
+            segment_editable: rules::segment_editable(self.role, &customer),
+            customer,
+        })
+    }
+}
+
+fn segment_label(
+    labels: &Labels,
+    segment_id: Option<String>,
+    r: &Row<'_>,
+) -> Result<Option<SegmentLabel>> {
+    let Some(id) = segment_id else {
+        return Ok(None);
+    };
+    let name: Option<String> = r.get("segment_name")?;
+    Ok(Some(SegmentLabel {
+        id,
+        label: name.map(|json| labels.resolve_json(&json)).transpose()?,
+        deleted: r
+            .get::<_, Option<bool>>("segment_deleted")?
+            .unwrap_or(false),
+    }))
+}
+
+fn load_customer(conn: &Connection, id: &str) -> Result<Option<(Customer, bool)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CUSTOMER_COLUMNS}, c.deleted FROM customers c LEFT JOIN segments s ON s.id = c.segment_id WHERE c.id = ?1"
+    ))?;
+    Ok(query_all(&mut stmt, [id], |r| {
+        Ok((read_customer(r)?, r.get::<_, bool>("deleted")?))
+    })?
+    .pop())
+}
+
+fn write_row(conn: &Connection, c: &Customer, deleted: bool) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id, channel_id,
+                                segment_id, last_visit, created_at, updated_at, server_version, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (id) DO UPDATE SET
+            organization_id = excluded.organization_id, name = excluded.name, name_key = excluded.name_key,
+            status_id = excluded.status_id, source_id = excluded.source_id, industry_id = excluded.industry_id,
+            channel_id = excluded.channel_id, segment_id = excluded.segment_id, last_visit = excluded.last_visit,
+            created_at = excluded.created_at, updated_at = excluded.updated_at,
+            server_version = excluded.server_version, deleted = excluded.deleted",
+    )?
+    .execute(params![
+        c.id,
+        c.organization_id,
+        c.name,
+        c.name.to_lowercase(),
+        c.status_id,
+        c.source_id,
+        c.industry_id,
+        c.channel_id,
+        c.segment_id,
+        c.last_visit,
+        c.created_at,
+        c.updated_at,
+        c.version,
+        deleted
+    ])?;
+    Ok(())
+}
+
+/// Checks the catalogue references among `fields` of `c`.
+fn check_references(
+    refs: &mut References<'_>,
+    c: &Customer,
+    fields: &[CustomerField],
+) -> Result<()> {
+    if fields.contains(&CustomerField::SegmentId)
+        && let Some(id) = &c.segment_id
+    {
+        refs.check_segment(id, &c.organization_id)?;
+    }
+    for kind in PicklistKind::ALL {
+        if fields.contains(&CustomerField::for_picklist(kind))
+            && let Some(id) = c.classification(kind)
+        {
+            refs.check_picklist(kind, id, &c.organization_id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a customer in the session's organization and queues its upload.
+pub fn create_customer(
+    conn: &Connection,
+    session: &Session,
+    refs: &mut References<'_>,
+    draft: CustomerDraft,
+) -> Result<Customer> {
+    let now = Utc::now();
+    let customer = draft.into_customer(
+        uuid::Uuid::new_v4().to_string(),
+        session.organization_id.clone(),
+        now,
+    )?;
+    check_references(refs, &customer, &CustomerField::ALL)?;
+    write_row(conn, &customer, false)?;
+    let set: Vec<_> = CustomerField::ALL
+        .into_iter()
+        .filter(|f| !customer.field_value(*f).is_null())
+        .collect();
+    outbox::append(
+        conn,
+        &customer.id,
+        outbox::OutboxOperation::Create,
+        &customer.changes(&set),
+        None,
+        now,
+    )?;
+    Ok(customer)
+}
+
+/// Updates a customer under the segment rule and queues the changed fields.
+pub fn update_customer(
+    conn: &Connection,
+    session: &Session,
+    id: &str,
+    update: &CustomerUpdate,
+) -> Result<Customer> {
+    let current = match load_customer(conn, id)? {
+        Some((c, false)) => c,
+        _ => {
+            return Err(Error::NotFound {
+                entity: Entity::Customer,
+                id: id.to_owned(),
+            });
+        }
+    };
+    let now = Utc::now();
+    let (next, changed) = update.apply_to(&current, now)?;
+    if changed.contains(&CustomerField::SegmentId) {
+        rules::check_segment_change(session.role, &current, next.segment_id.as_deref())?;
+    }
+    check_references(&mut References::new(conn), &next, &changed)?;
+    if changed.is_empty() {
+        return Ok(current);
+    }
+    write_row(conn, &next, false)?;
+    outbox::append(
+        conn,
+        id,
+        outbox::OutboxOperation::Update,
+        &next.changes(&changed),
+        current.version,
+        now,
+    )?;
+    Ok(next)
+}
+
+/// Applies customers from the server. A change not newer than the stored
+/// version is skipped (re-applying a batch changes nothing). Fields with
+/// local changes still in the outbox keep their local value.
+pub fn apply_customer_changes(
+    conn: &Connection,
+    changes: &[Change<RemoteCustomer>],
+) -> Result<usize> {
+    let mut applied = 0;
+    for change in changes {
+        match change {
+            Change::Upsert(remote) => {
+                remote.validate()?;
+                let local = load_customer(conn, &remote.id)?;
+                if local
+                    .as_ref()
+                    .and_then(|(c, _)| c.version)
+                    .is_some_and(|v| v >= remote.version)
+                {
+                    continue;
+                }
+                let mut incoming = remote.clone().into_customer();
+                if let Some((local, _)) = &local {
+                    let pending = outbox::pending_fields(conn, &remote.id)?;
+                    for field in CustomerField::ALL
+                        .into_iter()
+                        .filter(|f| pending.contains(f.code()))
+                    {
+                        incoming.copy_field(local, field);
+                    }
+                }
+                write_row(conn, &incoming, remote.deleted)?;
+                applied += 1;
+            }
+            Change::Delete { id, version } => {
+                applied += conn
+                    .prepare_cached(
+                        "UPDATE customers SET deleted = 1, server_version = ?2
+                         WHERE id = ?1 AND (server_version IS NULL OR server_version < ?2)",
+                    )?
+                    .execute(params![id, version])?;
+            }
+        }
+    }
+    Ok(applied)
+}
+
+impl Store {
+    /// Creates a customer in the session's organization. Any role may set a
+    /// segment; it must exist, not be deleted and be in scope.
+    pub fn create_customer(&self, draft: CustomerDraft) -> Result<Customer> {
+        self.write(|tx| {
+            let session = require_session(tx)?;
+            create_customer(tx, &session, &mut References::new(tx), draft)
+        })
+    }
+
+    /// Creates many customers in one transaction: all or none. A validation
+    /// error names the draft, e.g. `[41].name`.
+    pub fn create_customers(&self, drafts: Vec<CustomerDraft>) -> Result<Vec<Customer>> {
+        self.write(|tx| {
+            let session = require_session(tx)?;
+            let mut refs = References::new(tx);
+            drafts
+                .into_iter()
+                .enumerate()
+                .map(|(i, draft)| {
+                    create_customer(tx, &session, &mut refs, draft)
+                        .map_err(|e| e.within(&format!("[{i}]")))
+                })
+                .collect()
+        })
+    }
+
+    /// Updates a customer. On a customer the server has accepted, a
+    /// technician who changes the segment gets `SegmentReadOnly` and nothing
+    /// is written. Unchanged values are not changes.
+    pub fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {
+        self.write(|tx| update_customer(tx, &require_session(tx)?, id, update))
+    }
+
+    /// Applies a batch of customers from the server in one transaction.
+    pub fn apply_customer_changes(&self, changes: &[Change<RemoteCustomer>]) -> Result<usize> {
+        self.write(|tx| apply_customer_changes(tx, changes))
+    }
+
+    /// One customer as the screen shows it, `None` if unknown or deleted.
+    pub fn customer(&self, id: &str, locale: &LanguageTag) -> Result<Option<CustomerView>> {
+        self.read(|conn| {
+            let (views, _) = Views::new(conn, locale)?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers c LEFT JOIN segments s ON s.id = c.segment_id
+                 WHERE c.id = ?1 AND c.deleted = 0"
+            ))?;
+            Ok(query_all(&mut stmt, [id], |r| views.read(r))?.pop())
+        })
+    }
+
+    /// A page of customers, sorted by name.
+    pub fn customers(&self, query: &CustomerQuery, locale: &LanguageTag) -> Result<CustomerPage> {
+        if !(1..=MAX_PAGE_SIZE).contains(&query.limit) {
+            return Err(Error::invalid(
+                "limit",
+                ValidationReason::OutOfRange {
+                    min: 1,
+                    max: MAX_PAGE_SIZE.into(),
+                },
+            ));
+        }
+        let mut filter = String::from("c.deleted = 0");
+        let mut args: Vec<SqlValue> = Vec::new();
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if search.chars().count() > MAX_SEARCH_CHARS {
+                return Err(Error::invalid(
+                    "search",
+                    ValidationReason::TooLong {
+                        max_chars: MAX_SEARCH_CHARS,
+                    },
+                ));
+            }
+            filter.push_str(" AND instr(c.name_key, ?) > 0");
+            args.push(SqlValue::Text(search.to_lowercase()));
+        }
+        match &query.segment {
+            SegmentFilter::Any => {}
+            SegmentFilter::Without => filter.push_str(" AND c.segment_id IS NULL"),
+            SegmentFilter::Is(id) => {
+                filter.push_str(" AND c.segment_id = ?");
+                args.push(SqlValue::Text(id.clone()));
+            }
+        }
+        self.read(|conn| {
+            let (views, _) = Views::new(conn, locale)?;
+            let total: i64 = conn.query_row(
+                &format!("SELECT count(*) FROM customers c WHERE {filter}"),
+                params_from_iter(&args),
+                |r| r.get(0),
+            )?;
+            let mut page_args = args.clone();
+            page_args.push(SqlValue::Integer(query.limit.into()));
+            page_args.push(SqlValue::Integer(query.offset.into()));
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers c LEFT JOIN segments s ON s.id = c.segment_id
+                 WHERE {filter} ORDER BY c.name_key, c.id LIMIT ? OFFSET ?"
+            ))?;
+            let customers = query_all(&mut stmt, params_from_iter(&page_args), |r| views.read(r))?;
+            Ok(CustomerPage {
+                customers,
+                total: total as u64,
+            })
+        })
+    }
+
+    /// How many customers carry each segment (and how many none), for
+    /// reporting. Largest groups first.
+    pub fn segment_counts(&self, locale: &LanguageTag) -> Result<Vec<SegmentCount>> {
+        self.read(|conn| {
+            let labels = Labels::for_session(conn, locale)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.segment_id, s.name AS segment_name, s.deleted AS segment_deleted, count(*)
+                 FROM customers c LEFT JOIN segments s ON s.id = c.segment_id
+                 WHERE c.deleted = 0 GROUP BY c.segment_id",
+            )?;
+            let mut counts = query_all(&mut stmt, [], |r| {
+                Ok(SegmentCount {
+                    segment: segment_label(&labels, r.get(0)?, r)?,
+                    count: r.get::<_, i64>(3)? as u64,
+                })
+            })?;
+            counts.sort_by_cached_key(|c| {
+                let label = c
+                    .segment
+                    .as_ref()
+                    .and_then(|s| s.label.as_ref())
+                    .map(|l| l.to_lowercase());
+                (
+                    std::cmp::Reverse(c.count),
+                    label,
+                    c.segment.as_ref().map(|s| s.id.clone()),
+                )
+            });
+            Ok(counts)
+        })
+    }
+
+    /// Customers due for a visit on `on`: last visit plus their segment's
+    /// visit frequency falls on or before `on`, or they were never visited
+    /// and their segment has a frequency. Never-visited first, then by due
+    /// date. Segments deleted in the Portal no longer schedule visits.
+    pub fn due_visits(&self, on: NaiveDate, locale: &LanguageTag) -> Result<Vec<DueVisit>> {
+        self.read(|conn| {
+            let (views, _) = Views::new(conn, locale)?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CUSTOMER_COLUMNS}, s.visit_frequency,
+                        fs_next_visit(c.last_visit, s.visit_frequency) AS due_on
+                 FROM customers c JOIN segments s ON s.id = c.segment_id
+                 WHERE c.deleted = 0 AND s.deleted = 0 AND s.visit_frequency <> 'none'
+                   AND (c.last_visit IS NULL OR fs_next_visit(c.last_visit, s.visit_frequency) <= ?1)
+                 ORDER BY due_on IS NOT NULL, due_on, c.name_key, c.id"
+            ))?;
+            query_all(&mut stmt, [on], |r| {
+                Ok(DueVisit {
+                    customer: views.read(r)?,
+                    visit_frequency: VisitFrequency::from_code(&r.get::<_, String>("visit_frequency")?)?,
+                    due_on: r.get("due_on")?,
+                })
+            })
+        })
+    }
+}

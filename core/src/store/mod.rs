@@ -1,0 +1,189 @@
+//! The embedded SQLite store.
+//!
+//! One writer connection behind a mutex and a small pool of read-only
+//! connections: in WAL mode readers see the last committed state and never
+//! wait for the writer. In-memory stores (tests) have one connection for both.
+//!
+//! `read(|conn| ..)` runs in a read transaction (one consistent snapshot);
+//! `write(|tx| ..)` runs in one immediate transaction that commits on `Ok`
+//! and rolls back on `Err` or panic, so nothing is ever half-written.
+
+mod catalogue;
+mod customers;
+mod outbox;
+mod references;
+mod schema;
+mod session;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::Result;
+use crate::model::VisitFrequency;
+
+pub use catalogue::Change;
+pub use customers::{CustomerPage, CustomerQuery, SegmentFilter};
+pub use outbox::{OutboxEntry, OutboxOperation};
+pub use schema::SCHEMA_VERSION;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle read connections kept open; more are opened on demand under load.
+const MAX_IDLE_READERS: usize = 4;
+
+pub struct Store {
+    writer: Mutex<Connection>,
+    /// `None` for in-memory stores: an in-memory database cannot be shared
+    /// between connections, so reads go through the writer.
+    readers: Option<ReaderPool>,
+}
+
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and upgrades its
+    /// schema. Fails with `IncompatibleSchema` for a database written by a
+    /// newer fieldsync.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open(&path)?;
+        configure_writer(&mut conn, true)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            writer: Mutex::new(conn),
+            readers: Some(ReaderPool {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// A private in-memory database, for tests and tools.
+    pub fn open_in_memory() -> Result<Self> {
+        let mut conn = Connection::open_in_memory()?;
+        configure_writer(&mut conn, false)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            writer: Mutex::new(conn),
+            readers: None,
+        })
+    }
+
+    /// Runs `f` on a consistent snapshot of the database.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        match &self.readers {
+            None => {
+                let conn = lock(&self.writer);
+                let tx = conn.unchecked_transaction()?;
+                f(&tx)
+            }
+            Some(pool) => {
+                let conn = pool.take()?;
+                let result = {
+                    let tx = conn.unchecked_transaction()?;
+                    f(&tx)
+                };
+                pool.give_back(conn);
+                result
+            }
+        }
+    }
+
+    /// Runs `f` in one write transaction: committed if it returns `Ok`,
+    /// rolled back otherwise.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+impl ReaderPool {
+    fn take(&self) -> Result<Connection> {
+        if let Some(conn) = lock(&self.idle).pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        register_functions(&conn)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = lock(&self.idle);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+/// A panic inside a closure poisons the mutex, but the connection is sound:
+/// its transaction was rolled back when the panic dropped it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn configure_writer(conn: &mut Connection, file_backed: bool) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if file_backed {
+        // WAL: readers do not block the writer nor wait for it.
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        tracing::debug!(%mode, "journal mode");
+    }
+    // FULL: a committed local change survives power loss, not only app crashes.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    register_functions(conn)
+}
+
+/// SQL functions backed by the domain code, so SQL and Rust agree.
+fn register_functions(conn: &Connection) -> Result<()> {
+    // fs_next_visit(last_visit 'YYYY-MM-DD', frequency code) -> 'YYYY-MM-DD' or NULL
+    conn.create_scalar_function(
+        "fs_next_visit",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let last: Option<chrono::NaiveDate> = ctx.get(0)?;
+            let code: Option<String> = ctx.get(1)?;
+            let next = match (last, code.as_deref().map(VisitFrequency::from_code)) {
+                (Some(last), Some(Ok(freq))) => freq.next_visit(last),
+                _ => None,
+            };
+            Ok(next)
+        },
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Runs `stmt` and maps every row with `f`, which may fail with our error
+/// type (unlike `query_map`), e.g. while decoding stored JSON.
+pub(crate) fn query_all<T, P: rusqlite::Params>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: P,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(f(row)?);
+    }
+    Ok(out)
+}
