@@ -45,6 +45,17 @@ pub fn validate_id(field: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// The key names and labels sort and match by: lower case without
+/// diacritics, so `École` sorts among the E's and `ecole` finds it.
+pub fn fold_for_search(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+}
+
 /// Trims a free text and checks it against `max_chars`; blank becomes `None`.
 pub fn optional_text(field: &str, text: Option<&str>, max_chars: usize) -> Result<Option<String>> {
     match text.map(str::trim) {
@@ -98,6 +109,15 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn folding_drops_case_and_accents() {
+        assert_eq!(
+            fold_for_search("École Île-de-France"),
+            "ecole ile-de-france"
+        );
+        assert_eq!(fold_for_search("Bäckerei ØST"), "backerei øst");
     }
 
     #[test]

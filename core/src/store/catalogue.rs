@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::session::{load_session, require_session};
 use super::{Store, query_all};
 use crate::error::Result;
+use crate::model::fold_for_search;
 use crate::model::{
     LanguageTag, LocalizedText, OrgScope, Organization, PicklistKind, PicklistOption,
     PicklistValue, Segment, SegmentOption, VisitFrequency,
@@ -62,12 +63,12 @@ impl Labels {
     }
 }
 
-/// Sorts dropdown entries by label, case-insensitively, then by id so the
-/// order is stable.
+/// Sorts dropdown entries by label, case-insensitively (and ignoring
+/// accents), then by id so the order is stable.
 fn sort_by_label<T>(items: &mut [T], label: impl Fn(&T) -> (&str, &str)) {
     items.sort_by_cached_key(|item| {
         let (label, id) = label(item);
-        (label.to_lowercase(), id.to_owned())
+        (fold_for_search(label), id.to_owned())
     });
 }
 

@@ -11,6 +11,7 @@ use super::references::References;
 use super::session::require_session;
 use super::{Store, outbox, query_all};
 use crate::error::{Entity, Error, Result, ValidationReason};
+use crate::model::fold_for_search;
 use crate::model::{
     Customer, CustomerDraft, CustomerField, CustomerUpdate, CustomerView, DueVisit, LanguageTag,
     PicklistKind, RemoteCustomer, Role, SegmentCount, SegmentLabel, Session, VisitFrequency,
@@ -153,7 +154,7 @@ fn write_row(conn: &Connection, c: &Customer, deleted: bool) -> Result<()> {
         c.id,
         c.organization_id,
         c.name,
-        c.name.to_lowercase(),
+        fold_for_search(&c.name),
         c.status_id,
         c.source_id,
         c.industry_id,
@@ -381,7 +382,7 @@ impl Store {
                 ));
             }
             filter.push_str(" AND instr(c.name_key, ?) > 0");
-            args.push(SqlValue::Text(search.to_lowercase()));
+            args.push(SqlValue::Text(fold_for_search(search)));
         }
         match &query.segment {
             SegmentFilter::Any => {}

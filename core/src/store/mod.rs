@@ -26,7 +26,7 @@ use crate::error::Result;
 use crate::model::VisitFrequency;
 
 pub use catalogue::Change;
-pub use customers::{CustomerPage, CustomerQuery, SegmentFilter};
+pub use customers::{CustomerPage, CustomerQuery, MAX_PAGE_SIZE, SegmentFilter};
 pub use outbox::{OutboxEntry, OutboxOperation};
 pub use schema::SCHEMA_VERSION;
 

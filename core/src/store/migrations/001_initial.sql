@@ -39,7 +39,7 @@ CREATE TABLE customers (
     id              TEXT PRIMARY KEY NOT NULL,
     organization_id TEXT NOT NULL,
     name            TEXT NOT NULL,
-    name_key        TEXT NOT NULL,            -- lower-cased name, for search and sort
+    name_key        TEXT NOT NULL,            -- name folded (lower case, no accents) for search and sort
     status_id       TEXT,
     source_id       TEXT,
     industry_id     TEXT,

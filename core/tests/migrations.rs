@@ -1,0 +1,151 @@
+//! Migration tests: every shipped schema version, kept as a snapshot in
+//! `tests/schema/vN.sql` with sample rows in `tests/schema/vN_data.sql`, must
+//! upgrade to the current schema with its data intact; and the current
+//! schema must equal its own snapshot, so a schema change without a new
+//! migration step (or an edit of a shipped one) fails here.
+//!
+//! When adding version N+1: add the migration step, then snapshot the new
+//! schema with an empty `vN+1.sql` and
+//! `FIELDSYNC_WRITE_SCHEMA_SNAPSHOT=1 cargo test -p fieldsync-core --test migrations`
+//! and write `vN+1_data.sql`. Never edit an existing snapshot.
+
+use fieldsync_core::model::{LanguageTag, Role, Session};
+use fieldsync_core::store::{CustomerQuery, SCHEMA_VERSION};
+use fieldsync_core::{Error, Store};
+use rusqlite::Connection;
+
+/// (version, schema, sample data) of every shipped version.
+const SNAPSHOTS: &[(i64, &str, &str)] = &[(
+    1,
+    include_str!("schema/v1.sql"),
+    include_str!("schema/v1_data.sql"),
+)];
+
+fn schema_of(conn: &Connection) -> String {
+    let mut stmt = conn
+        .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name")
+        .unwrap();
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+    rows.map(|r| r.unwrap() + ";\n").collect()
+}
+
+fn fresh_schema() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    drop(Store::open(&path).unwrap());
+    schema_of(&Connection::open(&path).unwrap())
+}
+
+#[test]
+fn the_current_schema_matches_its_snapshot() {
+    let fresh = fresh_schema();
+    let path = format!(
+        "{}/tests/schema/v{SCHEMA_VERSION}.sql",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // Bootstrapping a new version's snapshot: create the file empty (it is
+    // include_str!'d), then run once with this variable set.
+    if std::env::var_os("FIELDSYNC_WRITE_SCHEMA_SNAPSHOT").is_some()
+        && std::fs::read_to_string(&path).is_ok_and(|s| s.is_empty())
+    {
+        std::fs::write(&path, &fresh).unwrap();
+        panic!("wrote {path}: run the tests again");
+    }
+    let (_, snapshot, _) = SNAPSHOTS
+        .iter()
+        .find(|(v, _, _)| *v == SCHEMA_VERSION)
+        .expect("every schema version has a snapshot in tests/schema");
+    assert_eq!(
+        &fresh, snapshot,
+        "the schema changed: add a migration step and a new snapshot"
+    );
+}
+
+#[test]
+fn every_snapshot_is_a_known_version() {
+    let versions: Vec<_> = SNAPSHOTS.iter().map(|(v, _, _)| *v).collect();
+    assert_eq!(versions, (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+}
+
+#[test]
+fn an_empty_database_upgrades_to_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v0.db");
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 0)
+        .unwrap();
+    drop(Store::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(schema_of(&conn), fresh_schema());
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn every_shipped_schema_upgrades_with_its_data() {
+    for (version, schema, data) in SNAPSHOTS {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("v{version}.db"));
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(schema).unwrap();
+            conn.execute_batch(data).unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            assert_eq!(schema_of(&conn), fresh_schema(), "v{version} upgraded");
+        }
+        // The sample data reads back through the current API.
+        let session = store
+            .session()
+            .unwrap()
+            .expect("the sample data has a session");
+        assert_eq!(
+            session,
+            Session::new("u-tech", "org-north", Role::Technician)
+        );
+        let en = LanguageTag::parse("en").unwrap();
+        let page = store.customers(&CustomerQuery::default(), &en).unwrap();
+        assert_eq!(page.total, 2, "v{version}");
+        let shop = page
+            .customers
+            .iter()
+            .find(|c| c.customer.name == "Corner Shop")
+            .unwrap();
+        assert_eq!(
+            shop.segment.as_ref().unwrap().label.as_deref(),
+            Some("Retail")
+        );
+        assert!(
+            !shop.segment_editable,
+            "accepted by the server: read-only for a technician"
+        );
+        assert_eq!(store.pending_count().unwrap(), 1);
+        assert_eq!(store.segment_options(&en).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn an_unknown_future_version_is_incompatible() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 7)
+        .unwrap();
+    assert!(matches!(
+        Store::open(&path),
+        Err(Error::IncompatibleSchema { .. })
+    ));
+    // refused without being touched
+    let version: i64 = Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION + 7);
+}
