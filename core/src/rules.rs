@@ -89,11 +89,8 @@ mod tests {
         let new = customer(None);
         for role in Role::ALL {
             assert!(segment_editable(role, &new));
-            assert_eq!(
-                check_segment_change(role, &new, Some("wholesale")).unwrap(),
-                true
-            );
-            assert_eq!(check_segment_change(role, &new, None).unwrap(), true);
+            assert!(check_segment_change(role, &new, Some("wholesale")).unwrap());
+            assert!(check_segment_change(role, &new, None).unwrap());
         }
     }
 
@@ -109,20 +106,14 @@ mod tests {
         ));
         for role in [Role::Manager, Role::Admin] {
             assert!(segment_editable(role, &existing));
-            assert_eq!(
-                check_segment_change(role, &existing, Some("wholesale")).unwrap(),
-                true
-            );
+            assert!(check_segment_change(role, &existing, Some("wholesale")).unwrap());
         }
     }
 
     #[test]
     fn sending_the_same_segment_is_not_a_change() {
         let existing = customer(Some(4));
-        assert_eq!(
-            check_segment_change(Role::Technician, &existing, Some("retail")).unwrap(),
-            false
-        );
+        assert!(!check_segment_change(Role::Technician, &existing, Some("retail")).unwrap());
     }
 
     #[test]

@@ -72,15 +72,15 @@ impl LanguageTag {
     pub fn english() -> Self {
         LanguageTag("en".into())
     }
-
-    fn sort_key(&self) -> String {
-        self.0.to_ascii_lowercase()
-    }
 }
 
 impl Ord for LanguageTag {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.sort_key().cmp(&other.sort_key())
+        // No allocation: this runs on every map lookup.
+        self.0
+            .bytes()
+            .map(|b| b.to_ascii_lowercase())
+            .cmp(other.0.bytes().map(|b| b.to_ascii_lowercase()))
     }
 }
 
@@ -206,8 +206,23 @@ impl LocalizedText {
         serde_json::to_string(self).expect("a string map always serializes")
     }
 
+    /// Decodes and validates text from outside (the wire).
     pub fn from_json(json: &str) -> Result<Self> {
         Ok(serde_json::from_str(json)?)
+    }
+
+    /// Decodes text this crate stored itself with [`Self::to_json`]: it was
+    /// validated and its tags canonicalised on the way in, so this skips
+    /// re-validation (the dropdown decodes thousands of these).
+    pub fn from_stored_json(json: &str) -> Result<Self> {
+        let map: BTreeMap<String, String> = serde_json::from_str(json)?;
+        let text = LocalizedText(map.into_iter().map(|(t, v)| (LanguageTag(t), v)).collect());
+        if text.0.is_empty() {
+            return Err(Error::CorruptData {
+                what: "multi-language text",
+            });
+        }
+        Ok(text)
     }
 }
 
@@ -348,6 +363,8 @@ mod tests {
         assert_eq!(LocalizedText::from_json(&t.to_json()).unwrap(), t);
         assert!(LocalizedText::from_json(r#"{"en":"  "}"#).is_err());
         assert!(LocalizedText::from_json(r#"{"e n":"x"}"#).is_err());
+        assert_eq!(LocalizedText::from_stored_json(&t.to_json()).unwrap(), t);
+        assert!(LocalizedText::from_stored_json("{}").is_err());
     }
 
     mod props {

@@ -59,7 +59,7 @@ impl Labels {
     }
 
     pub fn resolve_json(&self, json: &str) -> Result<String> {
-        Ok(self.resolve(&LocalizedText::from_json(json)?))
+        Ok(self.resolve(&LocalizedText::from_stored_json(json)?))
     }
 }
 
@@ -164,7 +164,7 @@ fn read_segment(r: &Row<'_>) -> Result<Segment> {
     Ok(Segment {
         id: r.get("id")?,
         scope: OrgScope::from_organization_id(r.get("organization_id")?),
-        name: LocalizedText::from_json(&r.get::<_, String>("name")?)?,
+        name: LocalizedText::from_stored_json(&r.get::<_, String>("name")?)?,
         visit_frequency: VisitFrequency::from_code(&r.get::<_, String>("visit_frequency")?)?,
         description: r.get("description")?,
         version: r.get("version")?,

@@ -191,7 +191,7 @@ fn check_references(
 }
 
 /// Creates a customer in the session's organization and queues its upload.
-pub fn create_customer(
+pub(crate) fn create_customer(
     conn: &Connection,
     session: &Session,
     refs: &mut References<'_>,

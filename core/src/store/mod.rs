@@ -8,9 +8,9 @@
 //! `write(|tx| ..)` runs in one immediate transaction that commits on `Ok`
 //! and rolls back on `Err` or panic, so nothing is ever half-written.
 
-mod catalogue;
-mod customers;
-mod outbox;
+pub mod catalogue;
+pub mod customers;
+pub mod outbox;
 mod references;
 mod schema;
 mod session;
@@ -25,8 +25,10 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::error::Result;
 use crate::model::VisitFrequency;
 
-pub use catalogue::Change;
-pub use customers::{CustomerPage, CustomerQuery, MAX_PAGE_SIZE, SegmentFilter};
+pub use catalogue::{Change, apply_organizations, apply_picklist_changes, apply_segment_changes};
+pub use customers::{
+    CustomerPage, CustomerQuery, MAX_PAGE_SIZE, SegmentFilter, apply_customer_changes,
+};
 pub use outbox::{OutboxEntry, OutboxOperation};
 pub use schema::SCHEMA_VERSION;
 

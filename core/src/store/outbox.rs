@@ -107,6 +107,15 @@ fn read_entry(r: &Row<'_>) -> Result<OutboxEntry> {
     })
 }
 
+/// Removes an entry once the server has answered it for good (applied, or
+/// its outcome recorded elsewhere). Returns whether it was there.
+pub fn acknowledge(conn: &Connection, mutation_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM outbox WHERE mutation_id = ?1")?
+        .execute([mutation_id])?
+        == 1)
+}
+
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
     let mut stmt = conn.prepare_cached("SELECT * FROM outbox ORDER BY seq LIMIT ?1")?;
     query_all(&mut stmt, [limit as i64], read_entry)
