@@ -214,6 +214,7 @@ pub(crate) fn create_customer(
         &customer.id,
         outbox::OutboxOperation::Create,
         &customer.changes(&set),
+        &Default::default(),
         None,
         now,
     )?;
@@ -251,6 +252,7 @@ pub fn update_customer(
         id,
         outbox::OutboxOperation::Update,
         &next.changes(&changed),
+        &current.changes(&changed),
         current.version,
         now,
     )?;

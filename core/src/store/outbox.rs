@@ -47,6 +47,9 @@ pub struct OutboxEntry {
     pub operation: OutboxOperation,
     /// The changed fields only, with their new values.
     pub changes: Map<String, Value>,
+    /// The same fields' values before the change (empty for a create): what
+    /// to restore if the server refuses the change.
+    pub previous: Map<String, Value>,
     /// The server version the change was made on; `None` for a customer the
     /// server has not accepted yet.
     pub base_version: Option<i64>,
@@ -60,12 +63,13 @@ pub(crate) fn append(
     entity_id: &str,
     operation: OutboxOperation,
     changes: &Map<String, Value>,
+    previous: &Map<String, Value>,
     base_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO outbox (mutation_id, entity, entity_id, operation, changes, base_version, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO outbox (mutation_id, entity, entity_id, operation, changes, previous, base_version, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         uuid::Uuid::new_v4().to_string(),
@@ -73,6 +77,7 @@ pub(crate) fn append(
         entity_id,
         operation.code(),
         serde_json::to_string(changes)?,
+        serde_json::to_string(previous)?,
         base_version,
         now
     ])?;
@@ -102,6 +107,7 @@ fn read_entry(r: &Row<'_>) -> Result<OutboxEntry> {
             what: "outbox operation",
         })?,
         changes: serde_json::from_str(&r.get::<_, String>("changes")?)?,
+        previous: serde_json::from_str(&r.get::<_, String>("previous")?)?,
         base_version: r.get("base_version")?,
         created_at: r.get("created_at")?,
     })

@@ -559,6 +559,10 @@ fn a_technician_edits_the_other_fields_of_an_existing_customer() {
         serde_json::Value::Object(entries[0].changes.clone()),
         serde_json::json!({"name": "Bakery Janssens", "status_id": "st-active", "last_visit": "2026-11-20"})
     );
+    assert_eq!(
+        serde_json::Value::Object(entries[0].previous.clone()),
+        serde_json::json!({"name": "Bakery", "status_id": null, "last_visit": null})
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ INSERT INTO customers (id, organization_id, name, name_key, status_id, source_id
    'seg-retail', '2026-10-15', '2026-10-01 09:00:00.000+00:00', '2026-10-15 09:00:00.000+00:00', 4, 0),
   ('5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6', 'org-north', 'New Garage', 'new garage', NULL, NULL, NULL, NULL,
    'seg-old', NULL, '2026-11-20 09:00:00.000+00:00', '2026-11-20 09:00:00.000+00:00', NULL, 0);
-INSERT INTO outbox (mutation_id, entity, entity_id, operation, changes, base_version, created_at) VALUES
+INSERT INTO outbox (mutation_id, entity, entity_id, operation, changes, previous, base_version, created_at) VALUES
   ('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'customer', '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6', 'create',
-   '{"organization_id":"org-north","name":"New Garage","segment_id":"seg-old"}', NULL, '2026-11-20 09:00:00.000+00:00');
+   '{"organization_id":"org-north","name":"New Garage","segment_id":"seg-old"}', '{}', NULL, '2026-11-20 09:00:00.000+00:00');
 INSERT INTO session (id, user_id, organization_id, role) VALUES (1, 'u-tech', 'org-north', 'technician');

@@ -63,6 +63,7 @@ CREATE TABLE outbox (
     entity_id    TEXT NOT NULL,
     operation    TEXT NOT NULL,               -- 'create' | 'update'
     changes      TEXT NOT NULL,               -- JSON object of the changed fields only
+    previous     TEXT NOT NULL DEFAULT '{}',  -- JSON: those fields' values before the change
     base_version INTEGER,                     -- server version the change was made on
     created_at   TEXT NOT NULL
 );
