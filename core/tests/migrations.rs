@@ -15,11 +15,18 @@ use fieldsync_core::{Error, Store};
 use rusqlite::Connection;
 
 /// (version, schema, sample data) of every shipped version.
-const SNAPSHOTS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("schema/v1.sql"),
-    include_str!("schema/v1_data.sql"),
-)];
+const SNAPSHOTS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        include_str!("schema/v1.sql"),
+        include_str!("schema/v1_data.sql"),
+    ),
+    (
+        2,
+        include_str!("schema/v2.sql"),
+        include_str!("schema/v2_data.sql"),
+    ),
+];
 
 fn schema_of(conn: &Connection) -> String {
     let mut stmt = conn
@@ -126,6 +133,8 @@ fn every_shipped_schema_upgrades_with_its_data() {
             "accepted by the server: read-only for a technician"
         );
         assert_eq!(store.pending_count().unwrap(), 1);
+        let set_aside = if *version >= 2 { 1 } else { 0 };
+        assert_eq!(store.set_aside_count().unwrap(), set_aside, "v{version}");
         assert_eq!(store.segment_options(&en).unwrap().len(), 1);
     }
 }

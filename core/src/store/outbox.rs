@@ -35,7 +35,18 @@ impl OutboxOperation {
     }
 }
 
-/// One local change waiting for upload.
+/// Why the server refused a change for good: the entry is set aside with
+/// it, visible to the app, and no longer blocks the entries behind it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejection {
+    /// `permission`, `validation`, `unknown_reference`, `not_found`, ...
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// One local change not yet accepted by the server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutboxEntry {
     /// Position in the queue: uploads go in this order.
@@ -54,6 +65,10 @@ pub struct OutboxEntry {
     /// server has not accepted yet.
     pub base_version: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Upload attempts that got no answer for this entry.
+    pub attempts: u32,
+    /// `None` while waiting for upload; the server's reason once set aside.
+    pub rejection: Option<Rejection>,
 }
 
 pub(crate) const CUSTOMER: &str = "customer";
@@ -110,11 +125,16 @@ fn read_entry(r: &Row<'_>) -> Result<OutboxEntry> {
         previous: serde_json::from_str(&r.get::<_, String>("previous")?)?,
         base_version: r.get("base_version")?,
         created_at: r.get("created_at")?,
+        attempts: r.get("attempts")?,
+        rejection: r
+            .get::<_, Option<String>>("outcome")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()?,
     })
 }
 
 /// Removes an entry once the server has answered it for good (applied, or
-/// its outcome recorded elsewhere). Returns whether it was there.
+/// applied in part with conflicts). Returns whether it was there.
 pub fn acknowledge(conn: &Connection, mutation_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM outbox WHERE mutation_id = ?1")?
@@ -122,21 +142,57 @@ pub fn acknowledge(conn: &Connection, mutation_id: &str) -> Result<bool> {
         == 1)
 }
 
+/// Sets an entry aside with the server's reason.
+pub fn set_aside(conn: &Connection, mutation_id: &str, rejection: &Rejection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET state = 'rejected', outcome = ?2 WHERE mutation_id = ?1",
+        )?
+        .execute(params![mutation_id, serde_json::to_string(rejection)?])?
+        == 1)
+}
+
+/// Counts an upload attempt that got no answer (network error, 5xx...).
+pub fn record_attempt(conn: &Connection, mutation_id: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE mutation_id = ?1")?
+        .execute([mutation_id])?;
+    Ok(())
+}
+
+/// Entries waiting for upload, oldest first.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1")?;
+    query_all(&mut stmt, [limit.min(i64::MAX as usize) as i64], read_entry)
+}
+
+/// Every entry not accepted by the server: waiting and set aside.
+pub fn unsynced(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
     let mut stmt = conn.prepare_cached("SELECT * FROM outbox ORDER BY seq LIMIT ?1")?;
-    query_all(&mut stmt, [limit as i64], read_entry)
+    query_all(&mut stmt, [limit.min(i64::MAX as usize) as i64], read_entry)
+}
+
+pub fn count(conn: &Connection, state: &str) -> Result<u64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM outbox WHERE state = ?1")?
+        .query_row([state], |r| r.get::<_, i64>(0))? as u64)
 }
 
 impl Store {
-    /// Local changes waiting for upload, oldest first, at most `limit`.
+    /// Local changes the server has not accepted, oldest first, at most
+    /// `limit`: those waiting for upload, and those set aside with the
+    /// server's reason (`rejection`).
     pub fn pending_changes(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
-        self.read(|conn| pending(conn, limit))
+        self.read(|conn| unsynced(conn, limit))
     }
 
     /// How many local changes wait for upload.
     pub fn pending_count(&self) -> Result<u64> {
-        self.read(|conn| {
-            Ok(conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
-        })
+        self.read(|conn| count(conn, "pending"))
+    }
+
+    /// How many local changes the server refused and are set aside.
+    pub fn set_aside_count(&self) -> Result<u64> {
+        self.read(|conn| count(conn, "rejected"))
     }
 }
