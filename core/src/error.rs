@@ -118,6 +118,24 @@ pub enum Error {
     )]
     IncompatibleSchema { found: i64, supported: i64 },
 
+    /// The server could not be reached (no network, connection dropped,
+    /// timeout, unreadable answer) after the retries of one run.
+    #[error("network error: {reason}")]
+    Network { reason: String },
+
+    /// The server refused the credentials, or no credentials were given.
+    #[error("the server refused the credentials")]
+    Unauthorized,
+
+    /// The server answered with an error that retrying will not fix, or
+    /// kept failing after the retries of one run.
+    #[error("server error {status}: {reason}")]
+    Server { status: u16, reason: String },
+
+    /// Another sync run of this store is in progress.
+    #[error("a sync is already running")]
+    SyncInProgress,
+
     /// A stored value this build cannot read (e.g. an unknown code).
     #[error("stored {what} is invalid")]
     CorruptData { what: &'static str },

@@ -9,6 +9,7 @@ pub mod error;
 pub mod model;
 pub mod rules;
 pub mod store;
+pub mod sync;
 
 pub use error::{Entity, Error, ReferenceProblem, Result, ValidationReason};
 pub use store::Store;

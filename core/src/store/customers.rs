@@ -270,27 +270,9 @@ pub fn apply_customer_changes(
     for change in changes {
         match change {
             Change::Upsert(remote) => {
-                remote.validate()?;
-                let local = load_customer(conn, &remote.id)?;
-                if local
-                    .as_ref()
-                    .and_then(|(c, _)| c.version)
-                    .is_some_and(|v| v >= remote.version)
-                {
-                    continue;
+                if merge_remote(conn, remote, false)? {
+                    applied += 1;
                 }
-                let mut incoming = remote.clone().into_customer();
-                if let Some((local, _)) = &local {
-                    let pending = outbox::pending_fields(conn, &remote.id)?;
-                    for field in CustomerField::ALL
-                        .into_iter()
-                        .filter(|f| pending.contains(f.code()))
-                    {
-                        incoming.copy_field(local, field);
-                    }
-                }
-                write_row(conn, &incoming, remote.deleted)?;
-                applied += 1;
             }
             Change::Delete { id, version } => {
                 applied += conn
@@ -303,6 +285,81 @@ pub fn apply_customer_changes(
         }
     }
     Ok(applied)
+}
+
+/// Writes the server's state of a customer, keeping the fields that have
+/// local changes still waiting for upload. Unless `force`d (the server's
+/// answer to our own upload), a version not newer than the stored one is
+/// skipped. Returns whether it wrote.
+pub(crate) fn merge_remote(
+    conn: &Connection,
+    remote: &RemoteCustomer,
+    force: bool,
+) -> Result<bool> {
+    remote.validate()?;
+    let local = load_customer(conn, &remote.id)?;
+    let stored_version = local.as_ref().and_then(|(c, _)| c.version);
+    if !force && stored_version.is_some_and(|v| v >= remote.version) {
+        return Ok(false);
+    }
+    let mut incoming = remote.clone().into_customer();
+    if let Some((local, _)) = &local {
+        let pending = outbox::pending_fields(conn, &remote.id)?;
+        for field in CustomerField::ALL
+            .into_iter()
+            .filter(|f| pending.contains(f.code()))
+        {
+            incoming.copy_field(local, field);
+        }
+        incoming.version = incoming.version.max(stored_version);
+    }
+    write_row(conn, &incoming, remote.deleted)?;
+    Ok(true)
+}
+
+/// Sets fields of a customer to values the server reported (a conflict's
+/// server values, or the values before a refused change), except fields
+/// with other local changes waiting. Raises the version to `version`.
+pub(crate) fn restore_fields(
+    conn: &Connection,
+    id: &str,
+    values: &serde_json::Map<String, serde_json::Value>,
+    version: Option<i64>,
+) -> Result<()> {
+    let Some((current, deleted)) = load_customer(conn, id)? else {
+        return Ok(());
+    };
+    let pending = outbox::pending_fields(conn, id)?;
+    let kept: serde_json::Map<_, _> = values
+        .iter()
+        .filter(|(field, _)| !pending.contains(*field))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (mut next, _) =
+        CustomerUpdate::from_changes(&kept)?.apply_to(&current, current.updated_at)?;
+    next.version = current.version.max(version);
+    write_row(conn, &next, deleted)
+}
+
+/// The server has accepted an upload for this customer: from now on it is
+/// an existing customer.
+pub(crate) fn mark_accepted(conn: &Connection, id: &str, version: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE customers SET server_version = ?2
+         WHERE id = ?1 AND (server_version IS NULL OR server_version < ?2)",
+    )?
+    .execute(params![id, version])?;
+    Ok(())
+}
+
+/// The server has no such customer (its creation was refused): it leaves
+/// the device's lists. Its data stays in the set-aside outbox entry.
+pub(crate) fn remove_unaccepted(conn: &Connection, id: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE customers SET deleted = 1 WHERE id = ?1 AND server_version IS NULL",
+    )?
+    .execute([id])?;
+    Ok(())
 }
 
 impl Store {

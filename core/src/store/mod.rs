@@ -13,7 +13,7 @@ pub mod customers;
 pub mod outbox;
 mod references;
 mod schema;
-mod session;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -102,8 +102,9 @@ pub(crate) fn append(
 /// The fields of a customer that have local changes not yet uploaded: a
 /// server update must not overwrite them.
 pub(crate) fn pending_fields(conn: &Connection, entity_id: &str) -> Result<BTreeSet<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT changes FROM outbox WHERE entity = ?1 AND entity_id = ?2")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT changes FROM outbox WHERE entity = ?1 AND entity_id = ?2 AND state = 'pending'",
+    )?;
     let all = query_all(&mut stmt, params![CUSTOMER, entity_id], |r| {
         let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(0)?)?;
         Ok(changes.into_iter().map(|(k, _)| k).collect::<Vec<_>>())

@@ -1,0 +1,241 @@
+//! What to send and how to apply what comes back. No I/O: these functions
+//! take the server's messages and the store's transaction, so they are
+//! tested without a server and shared by every platform.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use rusqlite::Connection;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::protocol::{
+    ChangeOp, ChangePage, Collection, FeedChange, Mutation, MutationResult, Profile, PushRequest,
+};
+use super::state::{self, ConflictRecord};
+use crate::error::{Error, Result};
+use crate::model::{Organization, PicklistValue, RemoteCustomer, Segment, Session};
+use crate::store::catalogue::{
+    Change, apply_organizations, apply_picklist_changes, apply_segment_changes,
+};
+use crate::store::customers::{
+    apply_customer_changes, mark_accepted, merge_remote, remove_unaccepted, restore_fields,
+};
+use crate::store::outbox::{self, OutboxEntry, OutboxOperation};
+use crate::store::session::{load_session, save_session};
+
+/// What applying one page did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// Feed entries read, per collection (applied or already up to date).
+    pub received: BTreeMap<Collection, u64>,
+    /// Collections in which something changed on the device.
+    pub changed: Vec<Collection>,
+    /// Records the device could not read (invalid or from a newer server);
+    /// skipped so that one bad record cannot stall every later sync.
+    pub skipped: u64,
+}
+
+fn decode<T: DeserializeOwned>(change: &FeedChange) -> Result<T> {
+    Ok(serde_json::from_value(
+        change.data.clone().unwrap_or(Value::Null),
+    )?)
+}
+
+/// Applies one entry; `Ok(true)` if the device changed.
+fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
+    let delete = || (change.id.clone(), change.version);
+    let rows = match (change.collection, change.op) {
+        (Collection::Segments, ChangeOp::Upsert) => {
+            apply_segment_changes(conn, &[Change::Upsert(decode::<Segment>(change)?)])?
+        }
+        (Collection::Segments, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_segment_changes(conn, &[Change::Delete { id, version }])?
+        }
+        (Collection::PicklistValues, ChangeOp::Upsert) => {
+            apply_picklist_changes(conn, &[Change::Upsert(decode::<PicklistValue>(change)?)])?
+        }
+        (Collection::PicklistValues, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_picklist_changes(conn, &[Change::Delete { id, version }])?
+        }
+        (Collection::Customers, ChangeOp::Upsert) => {
+            apply_customer_changes(conn, &[Change::Upsert(decode::<RemoteCustomer>(change)?)])?
+        }
+        (Collection::Customers, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_customer_changes(conn, &[Change::Delete { id, version }])?
+        }
+        (Collection::Organizations, ChangeOp::Upsert) => {
+            apply_organizations(conn, &[decode::<Organization>(change)?])?;
+            1
+        }
+        (Collection::Profile, ChangeOp::Upsert) => {
+            let p: Profile = decode(change)?;
+            let session = Session::new(p.user_id, p.organization_id, p.role);
+            if load_session(conn)?.as_ref() == Some(&session) {
+                0
+            } else {
+                save_session(conn, &session)?;
+                1
+            }
+        }
+        // Organizations and profiles are not deleted through the feed; a
+        // newer server's collections are not ours to apply.
+        (Collection::Organizations | Collection::Profile, ChangeOp::Delete)
+        | (Collection::Unknown, _) => {
+            return Err(Error::CorruptData { what: "feed entry" });
+        }
+    };
+    Ok(rows > 0)
+}
+
+/// Applies a page of the feed and stores its cursor, in the caller's
+/// transaction: a run stopped at any point resumes after the last applied
+/// page, and applying a page again changes nothing.
+pub fn apply_pull_page(conn: &Connection, page: &ChangePage) -> Result<PageOutcome> {
+    let mut outcome = PageOutcome::default();
+    for change in &page.changes {
+        *outcome.received.entry(change.collection).or_default() += 1;
+        match apply_change(conn, change) {
+            Ok(true) => {
+                if !outcome.changed.contains(&change.collection) {
+                    outcome.changed.push(change.collection);
+                }
+            }
+            Ok(false) => {}
+            Err(Error::Validation { .. } | Error::Json(_) | Error::CorruptData { .. }) => {
+                tracing::warn!(
+                    collection = change.collection.code(),
+                    seq = change.seq,
+                    "skipping a feed record this device cannot read"
+                );
+                outcome.skipped += 1;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    state::save_cursor(conn, &page.cursor)?;
+    Ok(outcome)
+}
+
+/// The next batch to upload: the oldest pending entries.
+pub fn next_push_batch(conn: &Connection, max: usize) -> Result<Vec<OutboxEntry>> {
+    outbox::pending(conn, max)
+}
+
+pub fn push_request(batch: &[OutboxEntry]) -> PushRequest {
+    PushRequest {
+        mutations: batch
+            .iter()
+            .map(|e| Mutation {
+                mutation_id: e.mutation_id.clone(),
+                entity: e.entity.clone(),
+                entity_id: e.entity_id.clone(),
+                operation: e.operation.code().to_owned(),
+                changes: e.changes.clone(),
+                base_version: e.base_version,
+            })
+            .collect(),
+    }
+}
+
+/// What the server's answers to one upload did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushOutcome {
+    pub applied: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+    /// Entries of the batch the server did not answer: still pending.
+    pub unanswered: u64,
+}
+
+/// Applies the server's answers to `batch`, in the caller's transaction.
+///
+/// - applied: the entry leaves the outbox; the customer is now existing.
+/// - rejected: the entry is set aside with the reason, and the customer
+///   returns to the server's state (or leaves the device if the server has
+///   none); later entries are not blocked.
+/// - conflict: the entry leaves the outbox, the losing fields are logged
+///   and take the server's values.
+pub fn apply_push_results(
+    conn: &Connection,
+    batch: &[OutboxEntry],
+    results: &[MutationResult],
+) -> Result<PushOutcome> {
+    let mut outcome = PushOutcome::default();
+    for entry in batch {
+        let Some(result) = results
+            .iter()
+            .find(|r| r.mutation_id() == entry.mutation_id)
+        else {
+            outbox::record_attempt(conn, &entry.mutation_id)?;
+            outcome.unanswered += 1;
+            continue;
+        };
+        match result {
+            MutationResult::Applied { version, .. } => {
+                outbox::acknowledge(conn, &entry.mutation_id)?;
+                mark_accepted(conn, &entry.entity_id, *version)?;
+                outcome.applied += 1;
+            }
+            MutationResult::Rejected {
+                rejection, current, ..
+            } => {
+                outbox::set_aside(conn, &entry.mutation_id, rejection)?;
+                match current {
+                    Some(server) => {
+                        merge_remote(conn, server, true)?;
+                    }
+                    None if entry.operation == OutboxOperation::Create => {
+                        remove_unaccepted(conn, &entry.entity_id)?
+                    }
+                    None => restore_fields(conn, &entry.entity_id, &entry.previous, None)?,
+                }
+                outcome.rejected += 1;
+            }
+            MutationResult::Conflict {
+                version,
+                conflicts,
+                current,
+                ..
+            } => {
+                outbox::acknowledge(conn, &entry.mutation_id)?;
+                let now = Utc::now();
+                for c in conflicts {
+                    state::record_conflict(
+                        conn,
+                        &ConflictRecord {
+                            mutation_id: entry.mutation_id.clone(),
+                            customer_id: entry.entity_id.clone(),
+                            field: c.field.clone(),
+                            local_value: entry
+                                .changes
+                                .get(&c.field)
+                                .cloned()
+                                .unwrap_or(Value::Null),
+                            server_value: c.server_value.clone(),
+                            resolved_at: now,
+                        },
+                    )?;
+                }
+                match current {
+                    Some(server) => {
+                        merge_remote(conn, server, true)?;
+                    }
+                    None => {
+                        let server_values = conflicts
+                            .iter()
+                            .map(|c| (c.field.clone(), c.server_value.clone()))
+                            .collect();
+                        restore_fields(conn, &entry.entity_id, &server_values, Some(*version))?;
+                    }
+                }
+                mark_accepted(conn, &entry.entity_id, *version)?;
+                outcome.conflicts += 1;
+            }
+        }
+    }
+    Ok(outcome)
+}

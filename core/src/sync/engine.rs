@@ -1,0 +1,543 @@
+//! The sync run: log in when needed, push the outbox, pull until the server
+//! has nothing more. Runtime-free: it awaits a [`Transport`] and does its
+//! storage through the store, so any async runtime can drive it.
+//!
+//! Guarantees:
+//! - the outbox is uploaded oldest first in batches, with the mutation ids
+//!   as idempotency keys; a failed upload is retried with backoff in the
+//!   same run and, past that, by the next run, never waiting for a new
+//!   local write;
+//! - each pulled page is applied in one transaction with its cursor, so a
+//!   run stopped anywhere resumes after the last applied page, and memory
+//!   holds one page at a time;
+//! - dropping the `sync()` future cancels the run safely between
+//!   transactions.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::apply::{apply_pull_page, apply_push_results, next_push_batch, push_request};
+use super::protocol::{ChangePage, Collection, LoginRequest, PushRequest, PushResponse};
+use super::retry::{Failure, RetryPolicy, classify};
+use super::state;
+use super::transport::{Transport, TransportError};
+use crate::error::{Error, Result};
+use crate::model::Session;
+use crate::store::Store;
+use crate::store::outbox;
+use crate::store::session::save_session;
+
+/// Gives bearer tokens for apps that sign in on their own.
+pub trait TokenProvider: Send + Sync {
+    /// A token; `refresh` is true after the server refused the last one.
+    fn token(&self, refresh: bool) -> std::result::Result<String, String>;
+}
+
+/// How the engine gets a token.
+#[derive(Clone, Default)]
+pub enum Credentials {
+    /// Not signed in: a run fails with `Unauthorized`.
+    #[default]
+    None,
+    /// Logs in with these, and again when the token expires.
+    Password {
+        username: String,
+        password: String,
+    },
+    Provider(Arc<dyn TokenProvider>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// Feed entries asked for per page (the server caps it too).
+    pub pull_page_size: u32,
+    /// Outbox entries uploaded per request.
+    pub push_batch_size: usize,
+    pub retry: RetryPolicy,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            pull_page_size: 500,
+            push_batch_size: 100,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncState {
+    Idle,
+    Syncing,
+    /// The last run could not reach the server.
+    Offline,
+    /// The last run failed for another reason (see `last_error`).
+    Error,
+}
+
+/// Progress of one collection in the current pull.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CollectionProgress {
+    pub done: u64,
+    /// `None` when the server did not say.
+    pub total: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PullProgress {
+    pub done: u64,
+    pub total: Option<u64>,
+    pub collections: BTreeMap<Collection, CollectionProgress>,
+}
+
+/// What the app can read at any time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub last_success: Option<DateTime<Utc>>,
+    /// Local changes waiting for upload.
+    pub pending_uploads: u64,
+    /// Local changes the server refused, set aside with its reason.
+    pub set_aside: u64,
+    /// The current pull, while syncing.
+    pub progress: Option<PullProgress>,
+    pub last_error: Option<String>,
+}
+
+/// Told when the status changes and when synced data changed.
+pub trait SyncObserver: Send + Sync {
+    fn status_changed(&self, status: &SyncStatus);
+    fn collections_changed(&self, collections: &[Collection]);
+}
+
+/// What one run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Uploads the server applied (fully or with conflicts).
+    pub uploaded: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+    /// Feed entries received.
+    pub downloaded: u64,
+    pub pull_requests: u64,
+    pub push_requests: u64,
+    /// Feed records the device could not read and skipped.
+    pub skipped: u64,
+    /// Requests retried within the run.
+    pub retries: u64,
+    pub changed: Vec<Collection>,
+}
+
+impl SyncReport {
+    fn changed(&mut self, collections: &[Collection]) {
+        for c in collections {
+            if !self.changed.contains(c) {
+                self.changed.push(*c);
+            }
+        }
+    }
+}
+
+enum Call<'a> {
+    Pull { cursor: Option<&'a str>, limit: u32 },
+    Push(&'a PushRequest),
+}
+
+enum Reply {
+    Page(ChangePage),
+    Pushed(PushResponse),
+}
+
+pub struct SyncEngine<T: Transport> {
+    store: Arc<Store>,
+    transport: T,
+    settings: SyncSettings,
+    credentials: Mutex<Credentials>,
+    token: Mutex<Option<String>>,
+    status: Mutex<SyncStatus>,
+    observers: Mutex<Vec<Arc<dyn SyncObserver>>>,
+    running: AtomicBool,
+    rng: Mutex<StdRng>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Clears the running flag and a stale "syncing" state however the run
+/// ends, including when its future is dropped.
+struct RunGuard<'a, T: Transport>(&'a SyncEngine<T>);
+
+impl<T: Transport> Drop for RunGuard<'_, T> {
+    fn drop(&mut self) {
+        let engine = self.0;
+        let cancelled = {
+            let mut status = lock(&engine.status);
+            let was_syncing = status.state == SyncState::Syncing;
+            if was_syncing {
+                status.state = SyncState::Idle;
+                status.progress = None;
+            }
+            was_syncing
+        };
+        engine.running.store(false, Ordering::SeqCst);
+        if cancelled {
+            engine.publish_status();
+        }
+    }
+}
+
+impl<T: Transport> SyncEngine<T> {
+    pub fn new(
+        store: Arc<Store>,
+        transport: T,
+        credentials: Credentials,
+        settings: SyncSettings,
+    ) -> Self {
+        let status = SyncStatus {
+            state: SyncState::Idle,
+            last_success: None,
+            pending_uploads: 0,
+            set_aside: 0,
+            progress: None,
+            last_error: None,
+        };
+        let engine = SyncEngine {
+            store,
+            transport,
+            settings,
+            credentials: Mutex::new(credentials),
+            token: Mutex::new(None),
+            status: Mutex::new(status),
+            observers: Mutex::new(Vec::new()),
+            running: AtomicBool::new(false),
+            rng: Mutex::new(StdRng::from_os_rng()),
+        };
+        let _ = engine.refresh_counts();
+        engine
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &SyncSettings {
+        &self.settings
+    }
+
+    pub fn add_observer(&self, observer: Arc<dyn SyncObserver>) {
+        lock(&self.observers).push(observer);
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        let _ = self.refresh_counts();
+        lock(&self.status).clone()
+    }
+
+    /// Logs in with a username and password, stores the session (role and
+    /// organization) and keeps the credentials for token refreshes.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
+        let request = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        };
+        let session = self.login_with(&request).await?;
+        *lock(&self.credentials) = Credentials::Password {
+            username: request.username,
+            password: request.password,
+        };
+        Ok(session)
+    }
+
+    async fn login_with(&self, request: &LoginRequest) -> Result<Session> {
+        let mut attempt = 0;
+        let response = loop {
+            match self.transport.login(request).await {
+                Ok(response) => break response,
+                Err(err) => match classify(&err) {
+                    Failure::Transient { retry_after }
+                        if attempt + 1 < self.settings.retry.attempts_per_run =>
+                    {
+                        self.back_off(attempt, retry_after).await;
+                        attempt += 1;
+                    }
+                    Failure::Unauthorized => return Err(Error::Unauthorized),
+                    _ => return Err(final_error(err)),
+                },
+            }
+        };
+        let session = Session::new(
+            response.user.id,
+            response.user.organization_id,
+            response.user.role,
+        );
+        self.store.write(|tx| save_session(tx, &session))?;
+        *lock(&self.token) = Some(response.access_token);
+        Ok(session)
+    }
+
+    /// A token for the next request: the current one, or a new one.
+    async fn token(&self, refresh: bool) -> Result<String> {
+        if !refresh && let Some(token) = lock(&self.token).clone() {
+            return Ok(token);
+        }
+        let credentials = lock(&self.credentials).clone();
+        let token = match credentials {
+            Credentials::None => return Err(Error::Unauthorized),
+            Credentials::Provider(provider) => {
+                provider.token(refresh).map_err(|_| Error::Unauthorized)?
+            }
+            Credentials::Password { username, password } => {
+                self.login_with(&LoginRequest { username, password })
+                    .await?;
+                lock(&self.token).clone().ok_or(Error::Unauthorized)?
+            }
+        };
+        *lock(&self.token) = Some(token.clone());
+        Ok(token)
+    }
+
+    async fn back_off(&self, attempt: u32, retry_after: Option<std::time::Duration>) {
+        let delay = self
+            .settings
+            .retry
+            .delay(attempt, retry_after, &mut *lock(&self.rng));
+        tracing::debug!(?delay, attempt, "retrying after backoff");
+        self.transport.sleep(delay).await;
+    }
+
+    /// One request with the run's retries: transient failures back off and
+    /// retry, a 401 asks for a fresh token once.
+    async fn call(&self, call: Call<'_>, report: &mut SyncReport) -> Result<Reply> {
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            let token = self.token(refreshed && attempt == 0).await?;
+            let result = match &call {
+                Call::Pull { cursor, limit } => self
+                    .transport
+                    .pull(&token, *cursor, *limit)
+                    .await
+                    .map(Reply::Page),
+                Call::Push(request) => self
+                    .transport
+                    .push(&token, request)
+                    .await
+                    .map(Reply::Pushed),
+            };
+            let err = match result {
+                Ok(reply) => return Ok(reply),
+                Err(err) => err,
+            };
+            match classify(&err) {
+                Failure::Unauthorized if !refreshed => {
+                    refreshed = true;
+                    attempt = 0;
+                    *lock(&self.token) = None;
+                    report.retries += 1;
+                }
+                Failure::Unauthorized => return Err(Error::Unauthorized),
+                Failure::Transient { retry_after }
+                    if attempt + 1 < self.settings.retry.attempts_per_run =>
+                {
+                    tracing::info!(error = %err, attempt, "sync request failed; retrying");
+                    self.back_off(attempt, retry_after).await;
+                    attempt += 1;
+                    report.retries += 1;
+                }
+                _ => return Err(final_error(err)),
+            }
+        }
+    }
+
+    /// One sync run: push the outbox, then pull until the server has no
+    /// more. Fails with `SyncInProgress` if a run is already going.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        if self.running.swap(true, Ordering::SeqCst) {
+            return Err(Error::SyncInProgress);
+        }
+        let _guard = RunGuard(self);
+        self.update_status(|s| {
+            s.state = SyncState::Syncing;
+            s.progress = None;
+        });
+        let mut report = SyncReport::default();
+        let result = match self.push_all(&mut report).await {
+            Ok(()) => self.pull_all(&mut report).await,
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(()) => {
+                let now = Utc::now();
+                self.store.write(|tx| state::record_success(tx, now))?;
+                self.update_status(|s| {
+                    s.state = SyncState::Idle;
+                    s.last_success = Some(now);
+                    s.last_error = None;
+                    s.progress = None;
+                });
+            }
+            Err(err) => {
+                let state = match err {
+                    Error::Network { .. } => SyncState::Offline,
+                    _ => SyncState::Error,
+                };
+                self.update_status(|s| {
+                    s.state = state;
+                    s.last_error = Some(err.to_string());
+                    s.progress = None;
+                });
+            }
+        }
+        result.map(|()| report)
+    }
+
+    async fn push_all(&self, report: &mut SyncReport) -> Result<()> {
+        loop {
+            let batch = self
+                .store
+                .read(|conn| next_push_batch(conn, self.settings.push_batch_size))?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let request = push_request(&batch);
+            report.push_requests += 1;
+            let response = match self.call(Call::Push(&request), report).await {
+                Ok(Reply::Pushed(response)) => response,
+                Ok(Reply::Page(_)) => unreachable!("a push answers with results"),
+                Err(err) => {
+                    self.store.write(|tx| {
+                        for entry in &batch {
+                            outbox::record_attempt(tx, &entry.mutation_id)?;
+                        }
+                        Ok(())
+                    })?;
+                    return Err(err);
+                }
+            };
+            let outcome = self
+                .store
+                .write(|tx| apply_push_results(tx, &batch, &response.results))?;
+            report.uploaded += outcome.applied + outcome.conflicts;
+            report.rejected += outcome.rejected;
+            report.conflicts += outcome.conflicts;
+            if outcome.applied + outcome.conflicts + outcome.rejected > 0 {
+                report.changed(&[Collection::Customers]);
+                self.notify_changed(&[Collection::Customers]);
+            }
+            self.publish_status();
+            if outcome.unanswered == batch.len() as u64 {
+                // The server answered none of them: sending the same batch
+                // again in this run would loop.
+                return Err(Error::Server {
+                    status: 200,
+                    reason: "the server answered none of the uploaded changes".into(),
+                });
+            }
+        }
+    }
+
+    async fn pull_all(&self, report: &mut SyncReport) -> Result<()> {
+        let mut cursor = self.store.read(state::cursor)?;
+        let mut progress = PullProgress::default();
+        loop {
+            report.pull_requests += 1;
+            let call = Call::Pull {
+                cursor: cursor.as_deref(),
+                limit: self.settings.pull_page_size,
+            };
+            let page = match self.call(call, report).await? {
+                Reply::Page(page) => page,
+                Reply::Pushed(_) => unreachable!("a pull answers with a page"),
+            };
+            let outcome = self.store.write(|tx| apply_pull_page(tx, &page))?;
+            report.downloaded += page.changes.len() as u64;
+            report.skipped += outcome.skipped;
+            report.changed(&outcome.changed);
+
+            progress.done += page.changes.len() as u64;
+            progress.total = Some(progress.done + page.remaining);
+            for (collection, n) in &outcome.received {
+                progress.collections.entry(*collection).or_default().done += n;
+            }
+            for (collection, p) in progress.collections.iter_mut() {
+                p.total = page
+                    .remaining_by_collection
+                    .get(collection)
+                    .map(|r| p.done + r);
+            }
+            let snapshot = progress.clone();
+            self.update_status(|s| s.progress = Some(snapshot));
+            if !outcome.changed.is_empty() {
+                self.notify_changed(&outcome.changed);
+            }
+            cursor = Some(page.cursor);
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    fn refresh_counts(&self) -> Result<()> {
+        let (pending, set_aside, last_success) = self.store.read(|conn| {
+            Ok((
+                outbox::count(conn, "pending")?,
+                outbox::count(conn, "rejected")?,
+                state::last_success(conn)?,
+            ))
+        })?;
+        let mut status = lock(&self.status);
+        status.pending_uploads = pending;
+        status.set_aside = set_aside;
+        if status.last_success.is_none() {
+            status.last_success = last_success;
+        }
+        Ok(())
+    }
+
+    fn update_status(&self, change: impl FnOnce(&mut SyncStatus)) {
+        change(&mut lock(&self.status));
+        self.publish_status();
+    }
+
+    fn publish_status(&self) {
+        let _ = self.refresh_counts();
+        let status = lock(&self.status).clone();
+        let observers = lock(&self.observers).clone();
+        for observer in observers {
+            observer.status_changed(&status);
+        }
+    }
+
+    fn notify_changed(&self, collections: &[Collection]) {
+        let observers = lock(&self.observers).clone();
+        for observer in observers {
+            observer.collections_changed(collections);
+        }
+    }
+}
+
+/// The error a run ends with once retries are exhausted.
+fn final_error(err: TransportError) -> Error {
+    match err {
+        TransportError::Network { reason } | TransportError::Decode { reason } => {
+            Error::Network { reason }
+        }
+        TransportError::Timeout => Error::Network {
+            reason: "timed out".into(),
+        },
+        TransportError::Status { status: 401, .. } => Error::Unauthorized,
+        TransportError::Status { status, body, .. } => Error::Server {
+            status,
+            reason: body
+                .and_then(|b| b.reason.or(Some(b.error)))
+                .unwrap_or_else(|| format!("HTTP {status}")),
+        },
+    }
+}

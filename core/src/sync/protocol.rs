@@ -1,0 +1,244 @@
+//! The sync protocol's JSON messages (`/auth/v1`, `/sync/v1`), shared by the
+//! device's sync engine and the mock Portal so both speak exactly one
+//! protocol. Documented in `sync-server-mock/openapi.json`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::{RemoteCustomer, Role};
+use crate::store::outbox::Rejection;
+
+/// `POST /auth/v1/login`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Seconds the token stays valid.
+    pub expires_in: u64,
+    pub user: LoginUser,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginUser {
+    pub id: String,
+    pub organization_id: String,
+    pub role: Role,
+}
+
+/// The collections of the change feed. Unknown ones (from a newer server)
+/// are skipped, not fatal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collection {
+    Segments,
+    PicklistValues,
+    Customers,
+    Organizations,
+    Profile,
+    #[serde(other)]
+    Unknown,
+}
+
+impl Collection {
+    pub const KNOWN: [Collection; 5] = [
+        Self::Segments,
+        Self::PicklistValues,
+        Self::Customers,
+        Self::Organizations,
+        Self::Profile,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Segments => "segments",
+            Self::PicklistValues => "picklist_values",
+            Self::Customers => "customers",
+            Self::Organizations => "organizations",
+            Self::Profile => "profile",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeOp {
+    Upsert,
+    Delete,
+}
+
+/// One entry of the change feed: the latest state of one entity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedChange {
+    pub seq: i64,
+    pub collection: Collection,
+    pub op: ChangeOp,
+    pub id: String,
+    pub version: i64,
+    /// The record for an upsert, `null` for a delete.
+    #[serde(default)]
+    pub data: Option<Value>,
+}
+
+/// `GET /sync/v1/changes?cursor=..&limit=..`: one page of the feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangePage {
+    pub changes: Vec<FeedChange>,
+    /// Opaque: send it back to get the next page.
+    pub cursor: String,
+    pub has_more: bool,
+    /// Changes after this page, for progress.
+    #[serde(default)]
+    pub remaining: u64,
+    /// The same per collection, where the server can say.
+    #[serde(default)]
+    pub remaining_by_collection: std::collections::BTreeMap<Collection, u64>,
+}
+
+/// The user's own profile, as the feed's `profile` record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub user_id: String,
+    pub organization_id: String,
+    pub role: Role,
+}
+
+/// `POST /sync/v1/mutations`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub mutations: Vec<Mutation>,
+}
+
+/// One local change, as uploaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// The idempotency key: a replay returns the first outcome.
+    pub mutation_id: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// `create` or `update`.
+    pub operation: String,
+    /// Changed fields only.
+    pub changes: Map<String, Value>,
+    pub base_version: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<MutationResult>,
+}
+
+/// One field of a mutation that lost to an office edit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    pub field: String,
+    pub server_value: Value,
+}
+
+/// The server's answer to one mutation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum MutationResult {
+    Applied {
+        mutation_id: String,
+        version: i64,
+    },
+    Rejected {
+        mutation_id: String,
+        #[serde(flatten)]
+        rejection: Rejection,
+        /// The entity as the server has it (`None`: it has none), so the
+        /// device can return to the server's state.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current: Option<RemoteCustomer>,
+    },
+    /// The fields not listed were applied; `version` is the entity's
+    /// version afterwards.
+    Conflict {
+        mutation_id: String,
+        version: i64,
+        conflicts: Vec<FieldConflict>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current: Option<RemoteCustomer>,
+    },
+}
+
+impl MutationResult {
+    pub fn mutation_id(&self) -> &str {
+        match self {
+            Self::Applied { mutation_id, .. }
+            | Self::Rejected { mutation_id, .. }
+            | Self::Conflict { mutation_id, .. } => mutation_id,
+        }
+    }
+}
+
+/// An error body from the server (`{"error","field","reason"}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn results_read_the_servers_shapes() {
+        let applied: MutationResult =
+            serde_json::from_value(json!({"mutation_id": "m1", "status": "applied", "version": 3}))
+                .unwrap();
+        assert_eq!(
+            applied,
+            MutationResult::Applied {
+                mutation_id: "m1".into(),
+                version: 3
+            }
+        );
+        let rejected: MutationResult = serde_json::from_value(json!({
+            "mutation_id": "m2", "status": "rejected", "code": "permission", "field": "segment_id", "reason": "read-only"
+        }))
+        .unwrap();
+        match &rejected {
+            MutationResult::Rejected {
+                rejection,
+                current: None,
+                ..
+            } => {
+                assert_eq!(rejection.code, "permission");
+                assert_eq!(rejection.field.as_deref(), Some("segment_id"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(rejected.mutation_id(), "m2");
+        let conflict: MutationResult = serde_json::from_value(json!({
+            "mutation_id": "m3", "status": "conflict", "version": 9,
+            "conflicts": [{"field": "segment_id", "server_value": "retail"}]
+        }))
+        .unwrap();
+        assert!(
+            matches!(conflict, MutationResult::Conflict { version: 9, ref conflicts, .. } if conflicts.len() == 1)
+        );
+        let back = serde_json::to_value(&conflict).unwrap();
+        assert_eq!(back["status"], "conflict");
+    }
+
+    #[test]
+    fn unknown_collections_are_tolerated() {
+        let change: FeedChange = serde_json::from_value(json!({
+            "seq": 1, "collection": "invoices", "op": "upsert", "id": "x", "version": 1, "data": {}
+        }))
+        .unwrap();
+        assert_eq!(change.collection, Collection::Unknown);
+    }
+}
