@@ -1,0 +1,131 @@
+//! The HTTP transport: reqwest with rustls (no OpenSSL) and gzip.
+
+use std::time::Duration;
+
+use fieldsync_core::sync::protocol::{ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse};
+use fieldsync_core::sync::{Transport, TransportError};
+use reqwest::{RequestBuilder, StatusCode, header};
+use serde::de::DeserializeOwned;
+
+/// Where the server is and how long to wait for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// e.g. `https://portal.example.com` (no trailing path).
+    pub server_url: String,
+    pub connect_timeout: Duration,
+    /// For a whole request, body included.
+    pub request_timeout: Duration,
+}
+
+impl HttpConfig {
+    pub fn new(server_url: impl Into<String>) -> Self {
+        HttpConfig {
+            server_url: server_url.into().trim_end_matches('/').to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl HttpTransport {
+    pub fn new(config: &HttpConfig) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .gzip(true)
+            .user_agent(concat!("fieldsync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TransportError::Network { reason: e.to_string() })?;
+        Ok(HttpTransport {
+            client,
+            base: config.server_url.clone(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request and reads a JSON answer, sorting failures into the
+    /// kinds the retry policy tells apart: no connection or a body cut off
+    /// mid-way (network), a status, an unreadable (truncated) JSON body.
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, TransportError> {
+        let response = request.send().await.map_err(request_error)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = response.bytes().await.map_err(request_error)?;
+        if !status.is_success() {
+            return Err(TransportError::Status {
+                status: status.as_u16(),
+                retry_after,
+                body: serde_json::from_slice::<ErrorBody>(&bytes).ok(),
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| TransportError::Decode { reason: e.to_string() })
+    }
+}
+
+fn request_error(e: reqwest::Error) -> TransportError {
+    if e.is_timeout() {
+        TransportError::Timeout
+    } else if e.is_decode() {
+        TransportError::Decode { reason: e.to_string() }
+    } else if let Some(status) = e.status().filter(|s| *s != StatusCode::OK) {
+        TransportError::Status {
+            status: status.as_u16(),
+            retry_after: None,
+            body: None,
+        }
+    } else {
+        // connect errors, resets, bodies cut off mid-way
+        TransportError::Network {
+            reason: error_chain(&e),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl Transport for HttpTransport {
+    async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
+        self.send(self.client.post(self.url("/auth/v1/login")).json(request)).await
+    }
+
+    async fn pull(&self, token: &str, cursor: Option<&str>, limit: u32) -> Result<ChangePage, TransportError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_owned()));
+        }
+        self.send(self.client.get(self.url("/sync/v1/changes")).bearer_auth(token).query(&query))
+            .await
+    }
+
+    async fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        self.send(self.client.post(self.url("/sync/v1/mutations")).bearer_auth(token).json(request))
+            .await
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
