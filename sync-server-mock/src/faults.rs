@@ -19,6 +19,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -305,13 +306,17 @@ pub async fn inject(State(state): State<AppState>, req: Request, next: Next) -> 
                 .headers
                 .insert(FAULT_HEADER, HeaderValue::from_static(fault.name()));
             let half = bytes.slice(..bytes.len() / 2);
-            let stream = futures_util::stream::iter([
-                Ok::<_, std::io::Error>(half),
+            // The pause lets the first part reach the client before the
+            // abort, as when a connection dies on the way.
+            let failure = async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
                     "fault injected: connection dropped",
-                )),
-            ]);
+                ))
+            };
+            let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(half)])
+                .chain(futures_util::stream::once(failure));
             Response::from_parts(parts, Body::from_stream(stream))
         }
     }
