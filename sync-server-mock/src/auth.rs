@@ -89,7 +89,7 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>> {
     let session = state
         .db
-        .write(move |tx| users::authenticate(tx, &req.username, &req.password))
+        .read(move |tx| users::authenticate(tx, &req.username, &req.password))
         .await?
         .ok_or(ApiError::Unauthorized("bad username or password"))?;
     let access_token = state.tokens.issue(&session.user_id);
@@ -112,14 +112,19 @@ pub struct AuthUser(pub Session);
 impl AuthUser {
     /// 403 unless the user has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<()> {
-        if roles.contains(&self.0.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "the {} role may not use this endpoint",
-                self.0.role
-            )))
-        }
+        require(&self.0, roles)
+    }
+}
+
+/// 403 unless `session` has one of `roles`.
+pub fn require(session: &Session, roles: &[Role]) -> Result<()> {
+    if roles.contains(&session.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the {} role may not use this endpoint",
+            session.role
+        )))
     }
 }
 
@@ -143,7 +148,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or(ApiError::Unauthorized("the token is unknown or expired"))?;
         let (session, _) = state
             .db
-            .write(move |tx| users::profile(tx, &user_id))
+            .read(move |tx| users::profile(tx, &user_id))
             .await?
             .ok_or(ApiError::Unauthorized("the user no longer exists"))?;
         Ok(AuthUser(session))

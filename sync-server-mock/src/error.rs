@@ -165,6 +165,10 @@ impl From<JsonRejection> for ApiError {
             // Well-formed JSON of the wrong shape: the client's data is
             // invalid, which is what 422 says everywhere else.
             JsonRejection::JsonDataError(e) => ApiError::validation("body", e.body_text()),
+            // Above axum's body size limit.
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge(other.body_text())
+            }
             other => ApiError::bad_request(Some("body"), other.body_text()),
         }
     }

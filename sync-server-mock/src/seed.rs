@@ -77,7 +77,9 @@ fn demo(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
         users::create_user(tx, &format!("user-{user}"), user, user, org, role)?;
     }
 
-    let picklists: [(PicklistKind, &[(&str, &str, &str)]); 4] = [
+    // (code, English, Dutch) per list.
+    type Values = &'static [(&'static str, &'static str, &'static str)];
+    let picklists: [(PicklistKind, Values); 4] = [
         (
             PicklistKind::Status,
             &[

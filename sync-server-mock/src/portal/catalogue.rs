@@ -20,7 +20,7 @@ pub async fn list_segments(
     user: AuthUser,
 ) -> Result<Json<Vec<Segment>>> {
     user.require(OFFICE)?;
-    Ok(Json(state.db.write(|tx| store::list_segments(tx)).await?))
+    Ok(Json(state.db.read(|tx| store::list_segments(tx)).await?))
 }
 
 /// `POST /portal/v1/marketing-segments`
@@ -87,7 +87,7 @@ pub async fn list_picklist(
     Ok(Json(
         state
             .db
-            .write(move |tx| store::list_picklist(tx, kind))
+            .read(move |tx| store::list_picklist(tx, kind))
             .await?,
     ))
 }

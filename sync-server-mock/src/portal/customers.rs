@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::new_id;
-use crate::auth::{AuthUser, OFFICE};
+use crate::auth::{AuthUser, OFFICE, require};
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::customers::{self as store, UpdateRequest};
@@ -48,7 +48,7 @@ pub async fn list(
     AuthUser(user): AuthUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<RemoteCustomer>>> {
-    AuthUser(user.clone()).require(OFFICE)?;
+    require(&user, OFFICE)?;
     let org = match visible_to(&user) {
         Some(own) => {
             if let Some(asked) = &q.organization_id {
@@ -61,7 +61,7 @@ pub async fn list(
     Ok(Json(
         state
             .db
-            .write(move |tx| store::list_customers(tx, org.as_deref()))
+            .read(move |tx| store::list_customers(tx, org.as_deref()))
             .await?,
     ))
 }
@@ -73,7 +73,7 @@ pub async fn create(
     AuthUser(user): AuthUser,
     JsonBody(mut body): JsonBody<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<RemoteCustomer>)> {
-    AuthUser(user.clone()).require(OFFICE)?;
+    require(&user, OFFICE)?;
     let id = match body.remove("id") {
         None | Some(Value::Null) => new_id("cust"),
         Some(Value::String(id)) => id,
@@ -95,16 +95,19 @@ pub async fn get(
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<RemoteCustomer>> {
-    AuthUser(user.clone()).require(OFFICE)?;
+    require(&user, OFFICE)?;
     let org = visible_to(&user);
-    let customer = state
-        .db
-        .write(move |tx| store::get_customer(tx, &id).map(|c| (id, c)))
-        .await?;
-    match customer {
-        (_, Some(c)) if org.as_deref().is_none_or(|o| o == c.organization_id) => Ok(Json(c)),
-        (id, _) => Err(ApiError::NotFound(format!("customer {id}"))),
-    }
+    let found = {
+        let id = id.clone();
+        state
+            .db
+            .read(move |tx| store::get_customer(tx, &id))
+            .await?
+    };
+    found
+        .filter(|c| org.as_deref().is_none_or(|o| o == c.organization_id))
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("customer {id}")))
 }
 
 /// `PUT /portal/v1/customers/{id}`: a partial update; `organization_id`
@@ -115,7 +118,7 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(mut changes): JsonBody<Map<String, Value>>,
 ) -> Result<Json<RemoteCustomer>> {
-    AuthUser(user.clone()).require(OFFICE)?;
+    require(&user, OFFICE)?;
     let move_to = match changes.remove("organization_id") {
         None => None,
         Some(Value::String(org)) => {

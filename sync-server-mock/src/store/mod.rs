@@ -57,12 +57,29 @@ impl Db {
         F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.run(TransactionBehavior::Immediate, f).await
+    }
+
+    /// Runs `f` on one consistent snapshot, on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(TransactionBehavior::Deferred, f).await
+    }
+
+    async fn run<T, F>(&self, behavior: TransactionBehavior, f: F) -> Result<T>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = conn
                 .lock()
                 .map_err(|_| ApiError::Internal("database lock poisoned".into()))?;
-            write_now(&mut guard, f)
+            in_transaction(&mut guard, behavior, f)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
@@ -74,12 +91,16 @@ impl Db {
             .conn
             .lock()
             .map_err(|_| ApiError::Internal("database lock poisoned".into()))?;
-        write_now(&mut guard, f)
+        in_transaction(&mut guard, TransactionBehavior::Immediate, f)
     }
 }
 
-fn write_now<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn in_transaction<T>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(behavior)?;
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)

@@ -72,7 +72,7 @@ pub async fn changes(
         prev_org: prev_org.clone(),
         limit: limit as usize,
     };
-    let page = state.db.write(move |tx| feed::page(tx, &query)).await?;
+    let page = state.db.read(move |tx| feed::page(tx, &query)).await?;
     let has_more = page.remaining > 0;
     let last = page.changes.last().map_or(after, |c| c.seq);
     let next = if has_more {

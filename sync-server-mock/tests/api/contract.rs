@@ -208,3 +208,42 @@ async fn every_documented_operation_answers_as_documented() {
         "every operation was exercised and checked"
     );
 }
+
+/// The schemas really constrain answers: wrong records are refused.
+#[test]
+fn the_response_schemas_refuse_wrong_answers() {
+    let pull = validator_for(&json!({"$ref": "#/components/schemas/PullResponse"}));
+    let page = |change: serde_json::Value| json!({"changes": [change], "cursor": "c", "has_more": false, "remaining": 0});
+    let segment = json!({"id": "s", "organization": "ALL", "name": {"en": "A"}, "visit_frequency": "weekly",
+                         "description": null, "version": 1, "updated_at": "2026-11-23T10:00:00Z", "deleted": false});
+    let good = json!({"seq": 1, "collection": "segments", "op": "upsert", "id": "s", "version": 1, "data": segment});
+    assert!(pull.is_valid(&page(good.clone())));
+    let mut no_name = good.clone();
+    no_name["data"].as_object_mut().unwrap().remove("name");
+    let mut wrong_collection = good.clone();
+    wrong_collection["collection"] = json!("customers");
+    let mut delete_with_data = good.clone();
+    delete_with_data["op"] = json!("delete");
+    let mut bad_frequency = good.clone();
+    bad_frequency["data"]["visit_frequency"] = json!("hourly");
+    let mut bad_date = good;
+    bad_date["data"]["updated_at"] = json!("yesterday");
+    for bad in [
+        no_name,
+        wrong_collection,
+        delete_with_data,
+        bad_frequency,
+        bad_date,
+    ] {
+        assert!(!pull.is_valid(&page(bad.clone())), "{bad}");
+    }
+    let result = validator_for(&json!({"$ref": "#/components/schemas/MutationResult"}));
+    assert!(result.is_valid(&json!({"mutation_id": "m", "status": "applied", "version": 2})));
+    assert!(!result.is_valid(&json!({"mutation_id": "m", "status": "applied"})));
+    assert!(!result.is_valid(
+        &json!({"mutation_id": "m", "status": "rejected", "code": "oops", "reason": "r"})
+    ));
+    assert!(!result.is_valid(
+        &json!({"mutation_id": "m", "status": "conflict", "version": 2, "conflicts": []})
+    ));
+}
