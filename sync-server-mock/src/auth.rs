@@ -109,15 +109,8 @@ pub async fn login(
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Session);
 
-impl AuthUser {
-    /// 403 unless the user has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<()> {
-        require(&self.0, roles)
-    }
-}
-
 /// 403 unless `session` has one of `roles`.
-pub fn require(session: &Session, roles: &[Role]) -> Result<()> {
+fn require(session: &Session, roles: &[Role]) -> Result<()> {
     if roles.contains(&session.role) {
         Ok(())
     } else {
@@ -128,9 +121,35 @@ pub fn require(session: &Session, roles: &[Role]) -> Result<()> {
     }
 }
 
-/// Roles that may use the Portal admin API.
-pub const OFFICE: &[Role] = &[Role::Admin, Role::Manager];
-pub const ADMIN: &[Role] = &[Role::Admin];
+/// A signed-in admin or manager: the Portal's users. Extracting it answers
+/// 401 without a live token and 403 for technicians, before the request
+/// body is read.
+#[derive(Debug, Clone)]
+pub struct Office(pub Session);
+
+/// A signed-in admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Session);
+
+impl FromRequestParts<AppState> for Office {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let AuthUser(session) = AuthUser::from_request_parts(parts, state).await?;
+        require(&session, &[Role::Admin, Role::Manager])?;
+        Ok(Office(session))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let AuthUser(session) = AuthUser::from_request_parts(parts, state).await?;
+        require(&session, &[Role::Admin])?;
+        Ok(Admin(session))
+    }
+}
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;

@@ -24,7 +24,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{ADMIN, AuthUser};
+use crate::auth::Admin;
 use crate::error::{ApiError, ErrorBody, JsonBody, Result};
 use crate::state::AppState;
 
@@ -206,21 +206,16 @@ impl FaultState {
 }
 
 /// `GET /admin/v1/faults`
-pub async fn get_faults(
-    State(state): State<AppState>,
-    user: AuthUser,
-) -> Result<Json<FaultConfig>> {
-    user.require(ADMIN)?;
+pub async fn get_faults(State(state): State<AppState>, _: Admin) -> Result<Json<FaultConfig>> {
     Ok(Json(state.faults.config()))
 }
 
 /// `PUT /admin/v1/faults`: replaces every setting (absent ones are 0).
 pub async fn put_faults(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Admin,
     JsonBody(config): JsonBody<FaultConfig>,
 ) -> Result<Json<FaultConfig>> {
-    user.require(ADMIN)?;
     config.validate().map_err(|e| {
         let field = match &e {
             FaultConfigError::RateOutOfRange(name) => *name,

@@ -9,27 +9,22 @@ use chrono::Utc;
 use fieldsync_core::model::{PicklistDraft, PicklistKind, PicklistValue, Segment, SegmentDraft};
 
 use super::new_id;
-use crate::auth::{AuthUser, OFFICE};
+use crate::auth::Office;
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::catalogue as store;
 
 /// `GET /portal/v1/marketing-segments`: the live segments of every scope.
-pub async fn list_segments(
-    State(state): State<AppState>,
-    user: AuthUser,
-) -> Result<Json<Vec<Segment>>> {
-    user.require(OFFICE)?;
+pub async fn list_segments(State(state): State<AppState>, _: Office) -> Result<Json<Vec<Segment>>> {
     Ok(Json(state.db.read(|tx| store::list_segments(tx)).await?))
 }
 
 /// `POST /portal/v1/marketing-segments`
 pub async fn create_segment(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     JsonBody(draft): JsonBody<SegmentDraft>,
 ) -> Result<(StatusCode, Json<Segment>)> {
-    user.require(OFFICE)?;
     let def = draft.validate()?;
     let id = new_id("seg");
     let segment = state
@@ -42,11 +37,10 @@ pub async fn create_segment(
 /// `PUT /portal/v1/marketing-segments/{id}`: replaces the form's fields.
 pub async fn update_segment(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     Path(id): Path<String>,
     JsonBody(draft): JsonBody<SegmentDraft>,
 ) -> Result<Json<Segment>> {
-    user.require(OFFICE)?;
     let def = draft.validate()?;
     Ok(Json(
         state
@@ -59,10 +53,9 @@ pub async fn update_segment(
 /// `DELETE /portal/v1/marketing-segments/{id}`: answers the tombstone.
 pub async fn delete_segment(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     Path(id): Path<String>,
 ) -> Result<Json<Segment>> {
-    user.require(OFFICE)?;
     Ok(Json(
         state
             .db
@@ -79,10 +72,9 @@ fn kind(code: &str) -> Result<PicklistKind> {
 /// `GET /portal/v1/picklists/{kind}`
 pub async fn list_picklist(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<PicklistValue>>> {
-    user.require(OFFICE)?;
     let kind = kind(&code)?;
     Ok(Json(
         state
@@ -95,11 +87,10 @@ pub async fn list_picklist(
 /// `POST /portal/v1/picklists/{kind}`
 pub async fn create_picklist_value(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     Path(code): Path<String>,
     JsonBody(draft): JsonBody<PicklistDraft>,
 ) -> Result<(StatusCode, Json<PicklistValue>)> {
-    user.require(OFFICE)?;
     let kind = kind(&code)?;
     let def = draft.validate()?;
     let id = new_id(kind.code());
@@ -113,11 +104,10 @@ pub async fn create_picklist_value(
 /// `PUT /portal/v1/picklists/{kind}/{id}`
 pub async fn update_picklist_value(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     Path((code, id)): Path<(String, String)>,
     JsonBody(draft): JsonBody<PicklistDraft>,
 ) -> Result<Json<PicklistValue>> {
-    user.require(OFFICE)?;
     let kind = kind(&code)?;
     let def = draft.validate()?;
     Ok(Json(
@@ -131,10 +121,9 @@ pub async fn update_picklist_value(
 /// `DELETE /portal/v1/picklists/{kind}/{id}`: answers the tombstone.
 pub async fn delete_picklist_value(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Office,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Json<PicklistValue>> {
-    user.require(OFFICE)?;
     let kind = kind(&code)?;
     Ok(Json(
         state

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::new_id;
-use crate::auth::{AuthUser, OFFICE, require};
+use crate::auth::Office;
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::customers::{self as store, UpdateRequest};
@@ -45,10 +45,9 @@ pub struct ListQuery {
 /// `GET /portal/v1/customers[?organization_id=..]`
 pub async fn list(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    Office(user): Office,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<RemoteCustomer>>> {
-    require(&user, OFFICE)?;
     let org = match visible_to(&user) {
         Some(own) => {
             if let Some(asked) = &q.organization_id {
@@ -70,10 +69,9 @@ pub async fn list(
 /// one is made when absent) and `organization_id` (default: the user's).
 pub async fn create(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    Office(user): Office,
     JsonBody(mut body): JsonBody<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<RemoteCustomer>)> {
-    require(&user, OFFICE)?;
     let id = match body.remove("id") {
         None | Some(Value::Null) => new_id("cust"),
         Some(Value::String(id)) => id,
@@ -92,10 +90,9 @@ pub async fn create(
 /// `GET /portal/v1/customers/{id}`
 pub async fn get(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    Office(user): Office,
     Path(id): Path<String>,
 ) -> Result<Json<RemoteCustomer>> {
-    require(&user, OFFICE)?;
     let org = visible_to(&user);
     let found = {
         let id = id.clone();
@@ -114,11 +111,10 @@ pub async fn get(
 /// moves the customer (admins only, or a manager to their own).
 pub async fn update(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    Office(user): Office,
     Path(id): Path<String>,
     JsonBody(mut changes): JsonBody<Map<String, Value>>,
 ) -> Result<Json<RemoteCustomer>> {
-    require(&user, OFFICE)?;
     let move_to = match changes.remove("organization_id") {
         None => None,
         Some(Value::String(org)) => {

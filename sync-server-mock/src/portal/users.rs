@@ -7,7 +7,7 @@ use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{Role, Session, validate_id};
 use serde::Deserialize;
 
-use crate::auth::{ADMIN, AuthUser};
+use crate::auth::Admin;
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::users;
@@ -20,11 +20,10 @@ pub struct ProfileChange {
 
 pub async fn update(
     State(state): State<AppState>,
-    user: AuthUser,
+    _: Admin,
     Path(id): Path<String>,
     JsonBody(change): JsonBody<ProfileChange>,
 ) -> Result<Json<Session>> {
-    user.require(ADMIN)?;
     let blank = |field: &str| ApiError::validation(field, ValidationReason::Blank.to_string());
     let role = Role::from_code(change.role.as_deref().ok_or_else(|| blank("role"))?)?;
     let org = change

@@ -63,7 +63,10 @@ pub async fn changes(
     let (after, prev_org) = if start.organization_id != user.organization_id {
         (0, Some(start.organization_id.clone()))
     } else {
-        (start.seq, start.prev_org.clone())
+        // A previous organization equal to the current one (a garbled
+        // cursor) has nothing to delete.
+        let prev = start.prev_org.clone();
+        (start.seq, prev.filter(|p| *p != user.organization_id))
     };
     let query = FeedQuery {
         user_id: user.user_id.clone(),

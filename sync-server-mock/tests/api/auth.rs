@@ -145,6 +145,10 @@ async fn technicians_may_not_use_the_portal_or_admin_api() {
     for reply in replies {
         reply.expect_error(403, "forbidden", None);
     }
+    // The role is checked before the body is read.
+    tech.post("/portal/v1/marketing-segments", json!({"name": 5}))
+        .await
+        .expect_error(403, "forbidden", None);
     // Nothing was changed by the refused requests.
     let admin = api.login("admin").await;
     let seg = admin.get("/portal/v1/marketing-segments").await.expect(200);

@@ -403,3 +403,18 @@ async fn answers_are_gzipped_for_clients_that_ask() {
     let page = api.login("tech").await.pull(None, None).await;
     assert!(!page["changes"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_cursor_naming_the_current_organization_as_previous_is_harmless() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let (all, _) = tech.pull_all(None, 500).await;
+    // Hex of "0\norg-north\norg-north": what a garbled cursor could hold.
+    let raw = "0\norg-north\norg-north";
+    let cursor: String = format!(
+        "c1{}",
+        raw.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let (again, _) = tech.pull_all(Some(&cursor), 500).await;
+    assert_eq!(again, all);
+}
