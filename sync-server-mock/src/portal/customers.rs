@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
+use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{CustomerDraft, RemoteCustomer, Role, Session};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -75,7 +76,12 @@ pub async fn create(
     let id = match body.remove("id") {
         None | Some(Value::Null) => new_id("cust"),
         Some(Value::String(id)) => id,
-        Some(_) => return Err(ApiError::validation("id", "must be a string")),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "id",
+                ValidationReason::Malformed.to_string(),
+            ));
+        }
     };
     let (draft, org) = CustomerDraft::from_changes(&body)?;
     let org = org.unwrap_or_else(|| user.organization_id.clone());
@@ -121,7 +127,12 @@ pub async fn update(
             check_target_org(&user, &org)?;
             Some(org)
         }
-        Some(_) => return Err(ApiError::validation("organization_id", "must be a string")),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "organization_id",
+                ValidationReason::Malformed.to_string(),
+            ));
+        }
     };
     let outcome = state
         .db

@@ -161,6 +161,7 @@ async fn customer_validation_matches_core() {
             "organization org-west does not exist",
         ),
         (json!({"name": "A", "id": "a b"}), "id", "is malformed"),
+        (json!({"name": "A", "id": 5}), "id", "is malformed"),
     ];
     for (body, field, reason) in cases {
         let err = admin
@@ -175,6 +176,7 @@ async fn customer_validation_matches_core() {
         (json!({"colour": "red"}), "changes.colour"),
         (json!({"last_visit": "2026-13-01"}), "last_visit"),
         (json!({"organization_id": "org-west"}), "organization_id"),
+        (json!({"organization_id": 7}), "organization_id"),
     ];
     for (body, field) in updates {
         admin
