@@ -1,0 +1,117 @@
+//! `fieldsync`: the demo, syncing a device database with a server, and
+//! looking inside one.
+
+mod demo;
+mod inspect;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use fieldsync_core::model::LanguageTag;
+
+#[derive(Parser)]
+#[command(name = "fieldsync", version, about = "Offline-first sync for field-service apps")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the whole story against an in-process mock Portal: sync, the
+    /// dropdown in two languages, the segment rule, a Portal delete.
+    Demo {
+        /// Keep the device database here (default: a temporary folder).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Logs in and syncs a device database with a server.
+    Sync {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        db: PathBuf,
+        /// Feed entries per page.
+        #[arg(long, default_value_t = 500)]
+        page_size: u32,
+    },
+    /// Prints the segment dropdown of the signed-in user.
+    Segments {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
+    /// Lists customers.
+    Customers {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// Only names containing this (case and accents ignored).
+        #[arg(long)]
+        search: Option<String>,
+        /// Only customers of this segment id.
+        #[arg(long)]
+        segment: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Sync state: session, last sync, pending and set-aside changes.
+    Status {
+        #[arg(long)]
+        db: PathBuf,
+    },
+}
+
+/// A CLI error: one line for the user.
+pub type CliResult<T = ()> = Result<T, String>;
+
+pub fn locale(tag: &str) -> CliResult<LanguageTag> {
+    LanguageTag::parse(tag).map_err(|reason| format!("invalid --locale '{tag}': {reason}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo { db } => demo::run(db).await,
+            Command::Sync {
+                server,
+                user,
+                password,
+                db,
+                page_size,
+            } => inspect::sync(&server, &user, &password, &db, page_size).await,
+            Command::Segments { db, locale } => inspect::segments(&db, &locale),
+            Command::Customers {
+                db,
+                locale,
+                search,
+                segment,
+                limit,
+            } => inspect::customers(&db, &locale, search, segment, limit),
+            Command::Status { db } => inspect::status(&db),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

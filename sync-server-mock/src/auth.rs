@@ -1,0 +1,175 @@
+//! Sign-in and bearer tokens.
+//!
+//! Tokens are random and opaque, kept in memory with their expiry: a
+//! restarted server forgets them and clients sign in again, which is what a
+//! client must cope with anyway. The role and organization are read from the
+//! database on every request, so an admin's change takes effect at once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use fieldsync_core::model::{Role, Session};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, JsonBody, Result};
+use crate::state::AppState;
+use crate::store::users;
+
+/// Live tokens of one server.
+pub struct TokenStore {
+    ttl: Duration,
+    tokens: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl TokenStore {
+    pub fn new(ttl: Duration) -> Self {
+        TokenStore {
+            ttl,
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A new token for `user_id`.
+    pub fn issue(&self, user_id: &str) -> String {
+        let bytes: [u8; 32] = rand::rng().random();
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget expired tokens here so the map cannot grow without bound.
+        tokens.retain(|_, (_, expiry)| *expiry > now);
+        tokens.insert(token.clone(), (user_id.to_owned(), now + self.ttl));
+        token
+    }
+
+    /// The user of a live token.
+    pub fn user_of(&self, token: &str) -> Option<String> {
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .get(token)
+            .filter(|(_, expiry)| *expiry > Instant::now())
+            .map(|(user, _)| user.clone())
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginUser {
+    pub id: String,
+    pub organization_id: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+    pub user: LoginUser,
+}
+
+/// `POST /auth/v1/login`
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Json<LoginResponse>> {
+    let session = state
+        .db
+        .read(move |tx| users::authenticate(tx, &req.username, &req.password))
+        .await?
+        .ok_or(ApiError::Unauthorized("bad username or password"))?;
+    let access_token = state.tokens.issue(&session.user_id);
+    Ok(Json(LoginResponse {
+        access_token,
+        expires_in: state.tokens.ttl().as_secs(),
+        user: LoginUser {
+            id: session.user_id,
+            organization_id: session.organization_id,
+            role: session.role,
+        },
+    }))
+}
+
+/// The signed-in user of a request, as core's `Session`. Extracting it
+/// answers 401 without a live bearer token.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub Session);
+
+/// 403 unless `session` has one of `roles`.
+fn require(session: &Session, roles: &[Role]) -> Result<()> {
+    if roles.contains(&session.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the {} role may not use this endpoint",
+            session.role
+        )))
+    }
+}
+
+/// A signed-in admin or manager: the Portal's users. Extracting it answers
+/// 401 without a live token and 403 for technicians, before the request
+/// body is read.
+#[derive(Debug, Clone)]
+pub struct Office(pub Session);
+
+/// A signed-in admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Session);
+
+impl FromRequestParts<AppState> for Office {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let AuthUser(session) = AuthUser::from_request_parts(parts, state).await?;
+        require(&session, &[Role::Admin, Role::Manager])?;
+        Ok(Office(session))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let AuthUser(session) = AuthUser::from_request_parts(parts, state).await?;
+        require(&session, &[Role::Admin])?;
+        Ok(Admin(session))
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+        let user_id = state
+            .tokens
+            .user_of(token.trim())
+            .ok_or(ApiError::Unauthorized("the token is unknown or expired"))?;
+        let (session, _) = state
+            .db
+            .read(move |tx| users::profile(tx, &user_id))
+            .await?
+            .ok_or(ApiError::Unauthorized("the user no longer exists"))?;
+        Ok(AuthUser(session))
+    }
+}

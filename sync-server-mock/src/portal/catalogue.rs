@@ -1,0 +1,134 @@
+//! Marketing segments (`/portal/v1/marketing-segments`) and picklists
+//! (`/portal/v1/picklists/{kind}`): the Portal forms, validated by core's
+//! drafts.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use fieldsync_core::model::{PicklistDraft, PicklistKind, PicklistValue, Segment, SegmentDraft};
+
+use super::new_id;
+use crate::auth::Office;
+use crate::error::{ApiError, JsonBody, Result};
+use crate::state::AppState;
+use crate::store::catalogue as store;
+
+/// `GET /portal/v1/marketing-segments`: the live segments of every scope.
+pub async fn list_segments(State(state): State<AppState>, _: Office) -> Result<Json<Vec<Segment>>> {
+    Ok(Json(state.db.read(|tx| store::list_segments(tx)).await?))
+}
+
+/// `POST /portal/v1/marketing-segments`
+pub async fn create_segment(
+    State(state): State<AppState>,
+    _: Office,
+    JsonBody(draft): JsonBody<SegmentDraft>,
+) -> Result<(StatusCode, Json<Segment>)> {
+    let def = draft.validate()?;
+    let id = new_id("seg");
+    let segment = state
+        .db
+        .write(move |tx| store::create_segment(tx, &id, def, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(segment)))
+}
+
+/// `PUT /portal/v1/marketing-segments/{id}`: replaces the form's fields.
+pub async fn update_segment(
+    State(state): State<AppState>,
+    _: Office,
+    Path(id): Path<String>,
+    JsonBody(draft): JsonBody<SegmentDraft>,
+) -> Result<Json<Segment>> {
+    let def = draft.validate()?;
+    Ok(Json(
+        state
+            .db
+            .write(move |tx| store::update_segment(tx, &id, def, Utc::now()))
+            .await?,
+    ))
+}
+
+/// `DELETE /portal/v1/marketing-segments/{id}`: answers the tombstone.
+pub async fn delete_segment(
+    State(state): State<AppState>,
+    _: Office,
+    Path(id): Path<String>,
+) -> Result<Json<Segment>> {
+    Ok(Json(
+        state
+            .db
+            .write(move |tx| store::delete_segment(tx, &id, Utc::now()))
+            .await?,
+    ))
+}
+
+/// The list named in the path; an unknown one is a missing resource.
+fn kind(code: &str) -> Result<PicklistKind> {
+    PicklistKind::from_code(code).map_err(|_| ApiError::NotFound(format!("picklist {code}")))
+}
+
+/// `GET /portal/v1/picklists/{kind}`
+pub async fn list_picklist(
+    State(state): State<AppState>,
+    _: Office,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<PicklistValue>>> {
+    let kind = kind(&code)?;
+    Ok(Json(
+        state
+            .db
+            .read(move |tx| store::list_picklist(tx, kind))
+            .await?,
+    ))
+}
+
+/// `POST /portal/v1/picklists/{kind}`
+pub async fn create_picklist_value(
+    State(state): State<AppState>,
+    _: Office,
+    Path(code): Path<String>,
+    JsonBody(draft): JsonBody<PicklistDraft>,
+) -> Result<(StatusCode, Json<PicklistValue>)> {
+    let kind = kind(&code)?;
+    let def = draft.validate()?;
+    let id = new_id(kind.code());
+    let value = state
+        .db
+        .write(move |tx| store::create_picklist_value(tx, kind, &id, def, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(value)))
+}
+
+/// `PUT /portal/v1/picklists/{kind}/{id}`
+pub async fn update_picklist_value(
+    State(state): State<AppState>,
+    _: Office,
+    Path((code, id)): Path<(String, String)>,
+    JsonBody(draft): JsonBody<PicklistDraft>,
+) -> Result<Json<PicklistValue>> {
+    let kind = kind(&code)?;
+    let def = draft.validate()?;
+    Ok(Json(
+        state
+            .db
+            .write(move |tx| store::update_picklist_value(tx, kind, &id, def, Utc::now()))
+            .await?,
+    ))
+}
+
+/// `DELETE /portal/v1/picklists/{kind}/{id}`: answers the tombstone.
+pub async fn delete_picklist_value(
+    State(state): State<AppState>,
+    _: Office,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Json<PicklistValue>> {
+    let kind = kind(&code)?;
+    Ok(Json(
+        state
+            .db
+            .write(move |tx| store::delete_picklist_value(tx, kind, &id, Utc::now()))
+            .await?,
+    ))
+}

@@ -1,0 +1,139 @@
+//! The route table: one place that builds the router and lists its routes,
+//! so a test can check that every route is in the OpenAPI document.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{MethodFilter, MethodRouter};
+use axum::{Json, middleware};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::faults::{self, FAULT_HEADER};
+use crate::state::AppState;
+use crate::{auth, portal, sync};
+
+/// The OpenAPI document, kept in the repository next to this crate.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// Routes and the (method, path) pairs they serve.
+struct Table {
+    routes: BTreeMap<&'static str, MethodRouter<AppState>>,
+    listed: Vec<(&'static str, &'static str)>,
+}
+
+impl Table {
+    fn on<H, T>(mut self, method: &'static str, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            "DELETE" => MethodFilter::DELETE,
+            other => unreachable!("no route uses {other}"),
+        };
+        let entry = self.routes.remove(path).unwrap_or_default();
+        self.routes.insert(path, entry.on(filter, handler));
+        self.listed.push((method, path));
+        self
+    }
+}
+
+fn table() -> Table {
+    use portal::{catalogue as cat, customers, users};
+    Table {
+        routes: BTreeMap::new(),
+        listed: Vec::new(),
+    }
+    .on("GET", "/health", health)
+    .on("GET", "/openapi.json", openapi)
+    .on("POST", "/auth/v1/login", auth::login)
+    .on("GET", "/portal/v1/marketing-segments", cat::list_segments)
+    .on("POST", "/portal/v1/marketing-segments", cat::create_segment)
+    .on(
+        "PUT",
+        "/portal/v1/marketing-segments/{id}",
+        cat::update_segment,
+    )
+    .on(
+        "DELETE",
+        "/portal/v1/marketing-segments/{id}",
+        cat::delete_segment,
+    )
+    .on("GET", "/portal/v1/picklists/{kind}", cat::list_picklist)
+    .on(
+        "POST",
+        "/portal/v1/picklists/{kind}",
+        cat::create_picklist_value,
+    )
+    .on(
+        "PUT",
+        "/portal/v1/picklists/{kind}/{id}",
+        cat::update_picklist_value,
+    )
+    .on(
+        "DELETE",
+        "/portal/v1/picklists/{kind}/{id}",
+        cat::delete_picklist_value,
+    )
+    .on("GET", "/portal/v1/customers", customers::list)
+    .on("POST", "/portal/v1/customers", customers::create)
+    .on("GET", "/portal/v1/customers/{id}", customers::get)
+    .on("PUT", "/portal/v1/customers/{id}", customers::update)
+    .on("PUT", "/portal/v1/users/{id}", users::update)
+    .on("GET", "/sync/v1/changes", sync::pull::changes)
+    .on("POST", "/sync/v1/mutations", sync::push::mutations)
+    .on("GET", "/admin/v1/faults", faults::get_faults)
+    .on("PUT", "/admin/v1/faults", faults::put_faults)
+}
+
+/// Every (method, path) the router serves, paths in OpenAPI template form.
+pub fn routes() -> Vec<(&'static str, &'static str)> {
+    table().listed
+}
+
+/// The whole application: routes, fault injection, compression, tracing.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (path, methods) in table().routes {
+        router = router.route(path, methods);
+    }
+    // Faulted responses are sent as damaged, never re-encoded.
+    let compress_when = DefaultPredicate::new()
+        .and(|_: StatusCode, _, headers: &HeaderMap, _: &_| !headers.contains_key(FAULT_HEADER));
+    router
+        .fallback(not_found)
+        // Layers wrap what is above them: faults see the handlers' plain
+        // answers, compression sees the faults' output.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .layer(CompressionLayer::new().compress_when(compress_when))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `GET /health`: no auth, no faults.
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /openapi.json`
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON,
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("route".into())
+}

@@ -1,0 +1,182 @@
+//! The change feed: a latest-state feed over the `seq` column of every
+//! entity, filtered to what one user may see.
+//!
+//! A user sees the segments and picklist values of scope `ALL` or of their
+//! organization, their organization, their own profile, and the customers
+//! of their organization. Entities they could see and no longer can come as
+//! deletes (from `visibility_losses`). After the user moved to another
+//! organization the feed restarts from the beginning for the new one and
+//! also deletes what only the previous organization saw (`prev_org`).
+
+use fieldsync_core::model::{LanguageTag, Organization};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::catalogue::{PICKLIST_VALUES, SEGMENTS, get_picklist_value, get_segment};
+use super::customers::{CUSTOMERS, get_customer};
+use super::users::{PROFILE, profile};
+use crate::error::{ApiError, Result};
+
+pub const ORGANIZATIONS: &str = "organizations";
+
+/// One page request.
+#[derive(Debug, Clone)]
+pub struct FeedQuery {
+    pub user_id: String,
+    pub organization_id: String,
+    /// Only changes with a larger seq.
+    pub after: i64,
+    /// Set while catching up after a move from this organization.
+    pub prev_org: Option<String>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Upsert,
+    Delete,
+}
+
+/// One change of the feed, in the protocol's JSON form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    pub collection: &'static str,
+    pub op: Op,
+    pub id: String,
+    pub version: i64,
+    /// The record for an upsert, `null` for a delete.
+    pub data: Option<Value>,
+}
+
+#[derive(Debug)]
+pub struct FeedPage {
+    pub changes: Vec<Change>,
+    /// Changes after this page.
+    pub remaining: i64,
+    /// The latest seq the server has handed out, for advancing an idle
+    /// cursor past changes this user cannot see.
+    pub head: i64,
+}
+
+/// Every change visible to the user after `?1`: `?2` organization, `?3`
+/// user, `?4` previous organization or NULL. `lost` rows become deletes.
+const UNION: &str = "
+    SELECT seq, 'segments' AS collection, id, 0 AS lost FROM segments
+        WHERE seq > ?1 AND (organization IS NULL OR organization = ?2)
+    UNION ALL SELECT seq, 'picklist_values', id, 0 FROM picklist_values
+        WHERE seq > ?1 AND (organization IS NULL OR organization = ?2)
+    UNION ALL SELECT seq, 'customers', id, 0 FROM customers
+        WHERE seq > ?1 AND organization_id = ?2
+    UNION ALL SELECT seq, 'organizations', id, 0 FROM organizations
+        WHERE seq > ?1 AND id = ?2
+    UNION ALL SELECT seq, 'profile', id, 0 FROM users
+        WHERE seq > ?1 AND id = ?3
+    UNION ALL SELECT seq, collection, entity_id, 1 FROM visibility_losses
+        WHERE ?4 IS NULL AND seq > ?1 AND organization_id = ?2
+    UNION ALL SELECT seq, 'segments', id, 1 FROM segments
+        WHERE ?4 IS NOT NULL AND seq > ?1 AND organization = ?4
+    UNION ALL SELECT seq, 'picklist_values', id, 1 FROM picklist_values
+        WHERE ?4 IS NOT NULL AND seq > ?1 AND organization = ?4
+    UNION ALL SELECT seq, 'customers', id, 1 FROM customers
+        WHERE ?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4
+    UNION ALL SELECT seq, 'organizations', id, 1 FROM organizations
+        WHERE ?4 IS NOT NULL AND seq > ?1 AND id = ?4";
+
+/// Reads one page of the feed; seqs are unique across it (every change
+/// takes its own), so paging by seq has neither gaps nor duplicates.
+pub fn page(conn: &Connection, q: &FeedQuery) -> Result<FeedPage> {
+    debug_assert_ne!(q.prev_org.as_deref(), Some(q.organization_id.as_str()));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT seq, collection, id, lost FROM ({UNION}) ORDER BY seq LIMIT ?5"
+    ))?;
+    let keys: Vec<(i64, String, String, bool)> = stmt
+        .query_map(
+            params![
+                q.after,
+                q.organization_id,
+                q.user_id,
+                q.prev_org,
+                q.limit as i64
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changes = Vec::with_capacity(keys.len());
+    for (seq, collection, id, lost) in keys {
+        changes.push(render(conn, seq, &collection, id, lost)?);
+    }
+    let last = changes.last().map_or(q.after, |c| c.seq);
+    let remaining = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM ({UNION})"))?
+        .query_row(
+            params![last, q.organization_id, q.user_id, q.prev_org],
+            |r| r.get(0),
+        )?;
+    Ok(FeedPage {
+        changes,
+        remaining,
+        head: super::current_seq(conn)?,
+    })
+}
+
+/// Loads the current state of one entity as a change.
+fn render(conn: &Connection, seq: i64, collection: &str, id: String, lost: bool) -> Result<Change> {
+    let missing = || ApiError::Internal(format!("feed names missing {collection} {id}"));
+    let (collection, version, deleted, data): (&'static str, i64, bool, Value) = match collection {
+        SEGMENTS => {
+            let s = get_segment(conn, &id)?.ok_or_else(missing)?;
+            (SEGMENTS, s.version, s.deleted, serde_json::to_value(&s)?)
+        }
+        PICKLIST_VALUES => {
+            let v = get_picklist_value(conn, &id)?.ok_or_else(missing)?;
+            (
+                PICKLIST_VALUES,
+                v.version,
+                v.deleted,
+                serde_json::to_value(&v)?,
+            )
+        }
+        CUSTOMERS => {
+            let c = get_customer(conn, &id)?.ok_or_else(missing)?;
+            (CUSTOMERS, c.version, c.deleted, serde_json::to_value(&c)?)
+        }
+        ORGANIZATIONS => {
+            let (org, version) = organization(conn, &id)?.ok_or_else(missing)?;
+            (ORGANIZATIONS, version, false, serde_json::to_value(&org)?)
+        }
+        PROFILE => {
+            let (session, version) = profile(conn, &id)?.ok_or_else(missing)?;
+            (PROFILE, version, false, serde_json::to_value(&session)?)
+        }
+        other => return Err(ApiError::Internal(format!("unknown collection {other}"))),
+    };
+    let delete = lost || deleted;
+    Ok(Change {
+        seq,
+        collection,
+        op: if delete { Op::Delete } else { Op::Upsert },
+        id,
+        version,
+        data: (!delete).then_some(data),
+    })
+}
+
+/// An organization in core's form, and its version.
+pub fn organization(conn: &Connection, id: &str) -> Result<Option<(Organization, i64)>> {
+    let row: Option<(Option<String>, i64)> = conn
+        .prepare_cached("SELECT default_language, version FROM organizations WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.map(|(lang, version)| {
+        let org = Organization {
+            id: id.to_owned(),
+            // Seeded tags are valid; an unreadable one is dropped rather
+            // than failing the whole feed.
+            default_language: lang.and_then(|l| LanguageTag::parse(&l).ok()),
+        };
+        (org, version)
+    }))
+}

@@ -1,0 +1,104 @@
+-- The mock server's schema. Every entity row carries its current version and
+-- the change sequence value (seq) of its latest change: the change feed is a
+-- latest-state feed over these columns, not a log.
+
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('seq', 0);
+
+CREATE TABLE IF NOT EXISTS organizations (
+    id               TEXT PRIMARY KEY,
+    default_language TEXT,
+    version          INTEGER NOT NULL,
+    seq              INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    id              TEXT PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE,
+    -- A mock: plain text, never use real passwords here.
+    password        TEXT NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    role            TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    seq             INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS segments (
+    id              TEXT PRIMARY KEY,
+    -- NULL for the scope ALL
+    organization    TEXT,
+    name            TEXT NOT NULL,
+    visit_frequency TEXT NOT NULL,
+    description     TEXT,
+    version         INTEGER NOT NULL,
+    updated_at      TEXT NOT NULL,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    seq             INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS segments_seq ON segments (seq);
+
+CREATE TABLE IF NOT EXISTS picklist_values (
+    id           TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    organization TEXT,
+    label        TEXT NOT NULL,
+    sort_order   INTEGER NOT NULL,
+    version      INTEGER NOT NULL,
+    updated_at   TEXT NOT NULL,
+    deleted      INTEGER NOT NULL DEFAULT 0,
+    seq          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS picklist_values_seq ON picklist_values (seq);
+
+CREATE TABLE IF NOT EXISTS customers (
+    id              TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    status_id       TEXT,
+    source_id       TEXT,
+    industry_id     TEXT,
+    channel_id      TEXT,
+    segment_id      TEXT,
+    last_visit      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    -- who created it: the actor of every field no later change has touched
+    created_by      TEXT NOT NULL,
+    seq             INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customers_org_seq ON customers (organization_id, seq);
+
+-- Per customer field, the version at which it last changed and who changed
+-- it: the base of field-level conflict detection. No row: set at creation
+-- (version 1) by customers.created_by.
+CREATE TABLE IF NOT EXISTS customer_fields (
+    customer_id TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    PRIMARY KEY (customer_id, field)
+);
+
+-- Entities an organization could see and no longer can (scope changed,
+-- customer moved): the feed sends those organizations a delete.
+CREATE TABLE IF NOT EXISTS visibility_losses (
+    collection      TEXT NOT NULL,
+    entity_id       TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    PRIMARY KEY (collection, entity_id, organization_id)
+);
+CREATE INDEX IF NOT EXISTS visibility_losses_org_seq ON visibility_losses (organization_id, seq);
+
+-- The first outcome of every mutation id, so a replay answers the same and
+-- never applies twice.
+CREATE TABLE IF NOT EXISTS mutation_outcomes (
+    mutation_id TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    outcome     TEXT NOT NULL
+);

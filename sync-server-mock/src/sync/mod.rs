@@ -1,0 +1,6 @@
+//! The sync protocol (`/sync/v1`): the change feed devices pull and the
+//! mutations they push. See `openapi.json` and the README for the shapes.
+
+pub mod cursor;
+pub mod pull;
+pub mod push;

@@ -1,0 +1,249 @@
+//! The OpenAPI document against the server: every route documented, every
+//! documented operation served, and answers matching their schemas (the
+//! client in `support` checks every answer of every test; the walk here
+//! makes sure each operation is exercised at least once).
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+use sync_server_mock::{OPENAPI_JSON, routes};
+
+use crate::support::{create, demo, new_id, openapi, update, validator_for};
+
+fn documented() -> BTreeSet<(String, String)> {
+    openapi()["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (path.clone(), m.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_path_is_served() {
+    let served: BTreeSet<(String, String)> = routes()
+        .into_iter()
+        .map(|(m, p)| (p.to_owned(), m.to_lowercase()))
+        .collect();
+    assert_eq!(served.len(), routes().len(), "no route listed twice");
+    assert_eq!(served, documented());
+}
+
+#[test]
+fn the_document_is_openapi_3_1_and_its_schemas_compile() {
+    let doc = openapi();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            assert!(op["summary"].is_string(), "{method} {path}");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(!responses.is_empty(), "{method} {path}");
+            for (status, response) in responses {
+                let schema = &response["content"]["application/json"]["schema"];
+                assert!(
+                    schema.is_object(),
+                    "{method} {path} {status}: no JSON schema"
+                );
+                validator_for(schema);
+            }
+            if let Some(schema) =
+                op["requestBody"]["content"]["application/json"]["schema"].as_object()
+            {
+                validator_for(&serde_json::Value::Object(schema.clone()));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_repository_file() {
+    let (_server, api) = demo().await;
+    let served = api.get("/openapi.json").await.expect(200);
+    assert_eq!(
+        served,
+        serde_json::from_str::<serde_json::Value>(OPENAPI_JSON).unwrap()
+    );
+    let on_disk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap();
+    assert_eq!(on_disk, OPENAPI_JSON);
+}
+
+#[tokio::test]
+async fn every_documented_operation_answers_as_documented() {
+    let (_server, anon) = demo().await;
+    let admin = anon.login("admin").await;
+    let tech = anon.login("tech").await;
+    anon.get("/health").await.expect(200);
+    anon.get("/openapi.json").await.expect(200);
+
+    let seg = admin
+        .post(
+            "/portal/v1/marketing-segments",
+            json!({"name": {"en": "Contract"}}),
+        )
+        .await
+        .expect(201);
+    let seg_id = seg["id"].as_str().unwrap();
+    admin.get("/portal/v1/marketing-segments").await.expect(200);
+    admin
+        .put(
+            &format!("/portal/v1/marketing-segments/{seg_id}"),
+            json!({"name": {"en": "C2"}, "organization": "org-north"}),
+        )
+        .await
+        .expect(200);
+    admin
+        .delete(&format!("/portal/v1/marketing-segments/{seg_id}"))
+        .await
+        .expect(200);
+
+    let value = admin
+        .post(
+            "/portal/v1/picklists/source",
+            json!({"label": {"en": "Contract"}}),
+        )
+        .await
+        .expect(201);
+    let value_id = value["id"].as_str().unwrap();
+    admin.get("/portal/v1/picklists/source").await.expect(200);
+    admin
+        .put(
+            &format!("/portal/v1/picklists/source/{value_id}"),
+            json!({"label": {"en": "C2"}}),
+        )
+        .await
+        .expect(200);
+    admin
+        .delete(&format!("/portal/v1/picklists/source/{value_id}"))
+        .await
+        .expect(200);
+
+    let customer = admin
+        .post(
+            "/portal/v1/customers",
+            json!({"name": "Contract", "segment_id": "seg-retail", "last_visit": "2026-01-31"}),
+        )
+        .await
+        .expect(201);
+    let customer_id = customer["id"].as_str().unwrap();
+    admin.get("/portal/v1/customers").await.expect(200);
+    admin
+        .get(&format!("/portal/v1/customers/{customer_id}"))
+        .await
+        .expect(200);
+    admin
+        .put(
+            &format!("/portal/v1/customers/{customer_id}"),
+            json!({"name": "Contract 2"}),
+        )
+        .await
+        .expect(200);
+    admin
+        .put(
+            "/portal/v1/users/user-tech2",
+            json!({"role": "manager", "organization_id": "org-south"}),
+        )
+        .await
+        .expect(200);
+
+    // Every kind of mutation result and of feed change.
+    let results = tech
+        .push(json!([
+            create(&new_id(), json!({"name": "Device"})),
+            update("cust-north-1", 1, json!({"segment_id": "seg-wholesale"})),
+            update(customer_id, 1, json!({"name": "Device edit"})),
+        ]))
+        .await;
+    let statuses: Vec<_> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied", "rejected", "conflict"]);
+    let (changes, _) = tech.pull_all(None, 5).await;
+    let kinds: BTreeSet<(String, String)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["collection"].as_str().unwrap().into(),
+                c["op"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for collection in [
+        "segments",
+        "picklist_values",
+        "customers",
+        "organizations",
+        "profile",
+    ] {
+        assert!(
+            kinds.contains(&(collection.into(), "upsert".into())),
+            "{collection}"
+        );
+    }
+    assert!(kinds.contains(&("segments".into(), "delete".into())));
+    assert!(kinds.contains(&("picklist_values".into(), "delete".into())));
+
+    admin.get("/admin/v1/faults").await.expect(200);
+    admin
+        .put("/admin/v1/faults", json!({"latency_ms": 1}))
+        .await
+        .expect(200);
+
+    let seen: BTreeSet<(String, String)> = anon
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(path, method, _)| (path.clone(), method.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        documented(),
+        "every operation was exercised and checked"
+    );
+}
+
+/// The schemas really constrain answers: wrong records are refused.
+#[test]
+fn the_response_schemas_refuse_wrong_answers() {
+    let pull = validator_for(&json!({"$ref": "#/components/schemas/PullResponse"}));
+    let page = |change: serde_json::Value| json!({"changes": [change], "cursor": "c", "has_more": false, "remaining": 0});
+    let segment = json!({"id": "s", "organization": "ALL", "name": {"en": "A"}, "visit_frequency": "weekly",
+                         "description": null, "version": 1, "updated_at": "2026-11-23T10:00:00Z", "deleted": false});
+    let good = json!({"seq": 1, "collection": "segments", "op": "upsert", "id": "s", "version": 1, "data": segment});
+    assert!(pull.is_valid(&page(good.clone())));
+    let mut no_name = good.clone();
+    no_name["data"].as_object_mut().unwrap().remove("name");
+    let mut wrong_collection = good.clone();
+    wrong_collection["collection"] = json!("customers");
+    let mut delete_with_data = good.clone();
+    delete_with_data["op"] = json!("delete");
+    let mut bad_frequency = good.clone();
+    bad_frequency["data"]["visit_frequency"] = json!("hourly");
+    let mut bad_date = good;
+    bad_date["data"]["updated_at"] = json!("yesterday");
+    for bad in [
+        no_name,
+        wrong_collection,
+        delete_with_data,
+        bad_frequency,
+        bad_date,
+    ] {
+        assert!(!pull.is_valid(&page(bad.clone())), "{bad}");
+    }
+    let result = validator_for(&json!({"$ref": "#/components/schemas/MutationResult"}));
+    assert!(result.is_valid(&json!({"mutation_id": "m", "status": "applied", "version": 2})));
+    assert!(!result.is_valid(&json!({"mutation_id": "m", "status": "applied"})));
+    assert!(!result.is_valid(
+        &json!({"mutation_id": "m", "status": "rejected", "code": "oops", "reason": "r"})
+    ));
+    assert!(!result.is_valid(
+        &json!({"mutation_id": "m", "status": "conflict", "version": 2, "conflicts": []})
+    ));
+}

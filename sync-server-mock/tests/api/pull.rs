@@ -1,0 +1,420 @@
+//! The change feed: contents, paging, cursors, tombstones, visibility.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+use sync_server_mock::ServerConfig;
+
+use crate::support::{demo, of, update, with_config};
+
+fn ids<'a>(changes: &'a [Value], collection: &str) -> HashSet<&'a str> {
+    of(changes, collection, None)
+        .into_iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_first_pull_holds_what_the_user_may_see() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let page = tech.pull(None, None).await;
+    assert_eq!(page["has_more"], false);
+    assert_eq!(page["remaining"], 0);
+    let changes = page["changes"].as_array().unwrap();
+    assert_eq!(ids(changes, "organizations"), HashSet::from(["org-north"]));
+    let org = &of(changes, "organizations", None)[0]["data"];
+    assert_eq!(*org, json!({"id": "org-north", "default_language": "nl"}));
+    assert_eq!(ids(changes, "profile"), HashSet::from(["user-tech"]));
+    assert_eq!(
+        of(changes, "profile", None)[0]["data"],
+        json!({"user_id": "user-tech", "organization_id": "org-north", "role": "technician"})
+    );
+    // seg-export is org-south's only.
+    assert_eq!(
+        ids(changes, "segments"),
+        HashSet::from(["seg-wholesale", "seg-retail"])
+    );
+    let retail = &of(changes, "segments", Some("seg-retail"))[0]["data"];
+    assert_eq!(
+        retail["name"],
+        json!({"en": "Retail", "nl": "Detailhandel"})
+    );
+    assert_eq!(retail["visit_frequency"], "monthly");
+    assert_eq!(ids(changes, "picklist_values").len(), 11);
+    assert_eq!(
+        ids(changes, "customers"),
+        HashSet::from([
+            "cust-north-1",
+            "cust-north-2",
+            "cust-north-3",
+            "cust-north-4"
+        ])
+    );
+    for c in changes {
+        assert_eq!(c["op"], "upsert");
+        assert_eq!(c["version"], 1);
+    }
+    // The other organization's technician sees the other side.
+    let tech2 = api.login("tech2").await;
+    let (south, _) = tech2.pull_all(None, 500).await;
+    assert_eq!(
+        ids(&south, "segments"),
+        HashSet::from(["seg-wholesale", "seg-retail", "seg-export"])
+    );
+    assert_eq!(
+        ids(&south, "customers"),
+        HashSet::from(["cust-south-1", "cust-south-2"])
+    );
+    assert_eq!(ids(&south, "organizations"), HashSet::from(["org-south"]));
+}
+
+#[tokio::test]
+async fn pages_have_no_gaps_or_duplicates_and_count_what_remains() {
+    let (_server, api) = with_config(ServerConfig {
+        generate_customers: 300,
+        generate_segments: 20,
+        seed: 3,
+        ..ServerConfig::demo()
+    })
+    .await;
+    let tech = api.login("tech").await;
+    let everything = tech.pull(None, Some(1000)).await;
+    let total = everything["changes"].as_array().unwrap().len();
+    assert!(total > 150, "{total}");
+    assert_eq!(everything["has_more"], false);
+
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = tech.pull(cursor.as_deref(), Some(7)).await;
+        let changes = page["changes"].as_array().unwrap();
+        assert!(changes.len() <= 7);
+        seen.extend(changes.iter().cloned());
+        pages += 1;
+        assert_eq!(
+            page["remaining"].as_u64().unwrap() as usize,
+            total - seen.len()
+        );
+        assert_eq!(page["has_more"], seen.len() < total);
+        cursor = Some(page["cursor"].as_str().unwrap().to_owned());
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(pages, total.div_ceil(7));
+    assert_eq!(seen, everything["changes"].as_array().unwrap().clone());
+    let seqs: Vec<i64> = seen.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "ordered by seq, unique"
+    );
+    let keys: HashSet<(String, String)> = seen
+        .iter()
+        .map(|c| (c["collection"].to_string(), c["id"].to_string()))
+        .collect();
+    assert_eq!(keys.len(), total, "one entry per entity");
+
+    // An unchanged device: an empty page, in one request, same cursor.
+    let cursor = cursor.unwrap();
+    let idle = tech.pull(Some(&cursor), Some(7)).await;
+    assert_eq!(idle["changes"], json!([]));
+    assert_eq!(idle["has_more"], false);
+    assert_eq!(idle["remaining"], 0);
+    assert_eq!(idle["cursor"], cursor.as_str());
+}
+
+#[tokio::test]
+async fn a_returning_device_gets_each_changed_entity_once_at_its_latest_state() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let admin = api.login("admin").await;
+    let (_, cursor) = tech.pull_all(None, 500).await;
+
+    for name in ["One", "Two", "Three"] {
+        admin
+            .put("/portal/v1/customers/cust-north-1", json!({"name": name}))
+            .await
+            .expect(200);
+    }
+    admin
+        .put(
+            "/portal/v1/marketing-segments/seg-retail",
+            json!({"name": {"en": "Shops"}}),
+        )
+        .await
+        .expect(200);
+    // Changes elsewhere are not this device's business.
+    admin
+        .put(
+            "/portal/v1/customers/cust-south-1",
+            json!({"name": "Far away"}),
+        )
+        .await
+        .expect(200);
+    admin
+        .put(
+            "/portal/v1/marketing-segments/seg-export",
+            json!({"organization": "org-south", "name": {"en": "Exports"}}),
+        )
+        .await
+        .expect(200);
+
+    let page = tech.pull(Some(&cursor), None).await;
+    let changes = page["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{page:#}");
+    assert_eq!(changes[0]["id"], "cust-north-1");
+    assert_eq!(changes[0]["version"], 4);
+    assert_eq!(changes[0]["data"]["name"], "Three");
+    assert_eq!(changes[1]["id"], "seg-retail");
+    assert_eq!(changes[1]["data"]["name"], json!({"en": "Shops"}));
+    assert_eq!(page["has_more"], false);
+    assert_ne!(page["cursor"], cursor.as_str());
+}
+
+#[tokio::test]
+async fn deletions_are_tombstones_with_the_new_version() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let admin = api.login("admin").await;
+    let (_, cursor) = tech.pull_all(None, 500).await;
+    admin
+        .delete("/portal/v1/marketing-segments/seg-wholesale")
+        .await
+        .expect(200);
+    admin
+        .delete("/portal/v1/picklists/channel/channel-partner")
+        .await
+        .expect(200);
+    let (changes, _) = tech.pull_all(Some(&cursor), 500).await;
+    assert_eq!(
+        changes,
+        vec![
+            json!({"seq": changes[0]["seq"], "collection": "segments", "op": "delete",
+                   "id": "seg-wholesale", "version": 2, "data": null}),
+            json!({"seq": changes[1]["seq"], "collection": "picklist_values", "op": "delete",
+                   "id": "channel-partner", "version": 2, "data": null}),
+        ]
+    );
+    // A new device gets the tombstones too (it may hold customers using them).
+    let (fresh, _) = tech.pull_all(None, 500).await;
+    let tomb = of(&fresh, "segments", Some("seg-wholesale"));
+    assert_eq!(tomb[0]["op"], "delete");
+}
+
+#[tokio::test]
+async fn entities_out_of_sight_come_as_deletes_and_back_as_upserts() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let tech2 = api.login("tech2").await;
+    let admin = api.login("admin").await;
+    let (_, north) = tech.pull_all(None, 500).await;
+    let (_, south) = tech2.pull_all(None, 500).await;
+
+    // A segment limited to the other organization.
+    admin
+        .put(
+            "/portal/v1/marketing-segments/seg-retail",
+            json!({"organization": "org-south", "name": {"en": "Retail"}}),
+        )
+        .await
+        .expect(200);
+    // A customer moved to the other organization.
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-3",
+            json!({"organization_id": "org-south"}),
+        )
+        .await
+        .expect(200);
+    let (n, north) = tech.pull_all(Some(&north), 500).await;
+    let ops: Vec<(&str, &str, &str)> = n
+        .iter()
+        .map(|c| {
+            (
+                c["collection"].as_str().unwrap(),
+                c["id"].as_str().unwrap(),
+                c["op"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("segments", "seg-retail", "delete"),
+            ("customers", "cust-north-3", "delete")
+        ]
+    );
+    assert_eq!(n[0]["version"], 2);
+    assert_eq!(n[0]["data"], Value::Null);
+    let (s, _) = tech2.pull_all(Some(&south), 500).await;
+    let ops: Vec<(&str, &str)> = s
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["op"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ops, [("seg-retail", "upsert"), ("cust-north-3", "upsert")]);
+    assert_eq!(s[1]["data"]["organization_id"], "org-south");
+
+    // Back to everyone: an upsert, and no stale delete alongside it.
+    admin
+        .put(
+            "/portal/v1/marketing-segments/seg-retail",
+            json!({"name": {"en": "Retail"}}),
+        )
+        .await
+        .expect(200);
+    let (n, _) = tech.pull_all(Some(&north), 500).await;
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0]["op"], "upsert");
+    assert_eq!(n[0]["version"], 3);
+    let (fresh, _) = tech.pull_all(None, 500).await;
+    assert_eq!(
+        of(&fresh, "customers", Some("cust-north-3"))[0]["op"],
+        "delete"
+    );
+    assert_eq!(of(&fresh, "segments", Some("seg-retail")).len(), 1);
+}
+
+#[tokio::test]
+async fn a_user_moved_to_another_organization_starts_over() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let admin = api.login("admin").await;
+    let (_, cursor) = tech.pull_all(None, 500).await;
+    admin
+        .put(
+            "/portal/v1/users/user-tech",
+            json!({"role": "technician", "organization_id": "org-south"}),
+        )
+        .await
+        .expect(200);
+    // Small pages: the restart spans several.
+    let (changes, cursor) = tech.pull_all(Some(&cursor), 3).await;
+    let by = |collection: &str, op: &str| -> HashSet<&str> {
+        of(&changes, collection, None)
+            .into_iter()
+            .filter(|c| c["op"] == op)
+            .map(|c| c["id"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(by("profile", "upsert"), HashSet::from(["user-tech"]));
+    assert_eq!(
+        of(&changes, "profile", None)[0]["data"]["organization_id"],
+        "org-south"
+    );
+    assert_eq!(by("organizations", "upsert"), HashSet::from(["org-south"]));
+    assert_eq!(by("organizations", "delete"), HashSet::from(["org-north"]));
+    assert_eq!(
+        by("customers", "upsert"),
+        HashSet::from(["cust-south-1", "cust-south-2"])
+    );
+    assert_eq!(
+        by("customers", "delete"),
+        HashSet::from([
+            "cust-north-1",
+            "cust-north-2",
+            "cust-north-3",
+            "cust-north-4"
+        ])
+    );
+    assert!(by("segments", "upsert").contains("seg-export"));
+    let keys: HashSet<_> = changes
+        .iter()
+        .map(|c| (c["collection"].to_string(), c["id"].to_string()))
+        .collect();
+    assert_eq!(keys.len(), changes.len(), "one entry per entity");
+    let idle = tech.pull(Some(&cursor), None).await;
+    assert_eq!(idle["changes"], json!([]));
+    assert_eq!(idle["cursor"], cursor.as_str());
+}
+
+#[tokio::test]
+async fn device_pushes_reach_other_devices_of_the_organization() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let manager = api.login("manager").await;
+    let (_, cursor) = manager.pull_all(None, 500).await;
+    let results = tech
+        .push(json!([update(
+            "cust-north-2",
+            1,
+            json!({"last_visit": "2026-11-20"})
+        )]))
+        .await;
+    assert_eq!(results[0]["status"], "applied");
+    let (changes, _) = manager.pull_all(Some(&cursor), 500).await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["data"]["last_visit"], "2026-11-20");
+    assert_eq!(changes[0]["version"], 2);
+}
+
+#[tokio::test]
+async fn bad_limits_and_cursors_are_400() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    for limit in ["0", "1001", "-1", "ten"] {
+        tech.get(&format!("/sync/v1/changes?limit={limit}"))
+            .await
+            .expect_error(400, "bad_request", Some("limit"));
+    }
+    let err = tech.get("/sync/v1/changes?limit=1001").await.expect_error(
+        400,
+        "bad_request",
+        Some("limit"),
+    );
+    assert_eq!(err["reason"], "must be between 1 and 1000");
+    for cursor in ["nonsense", "c1zz", "c1"] {
+        tech.get(&format!("/sync/v1/changes?cursor={cursor}"))
+            .await
+            .expect_error(400, "bad_request", Some("cursor"));
+    }
+    let page = tech.pull(None, Some(1000)).await;
+    assert_eq!(page["has_more"], false);
+}
+
+#[tokio::test]
+async fn answers_are_gzipped_for_clients_that_ask() {
+    let (server, api) = demo().await;
+    let token = api.login("tech").await.token.unwrap();
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let resp = plain
+        .get(format!("{}/sync/v1/changes", server.url()))
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
+    // Without asking: plain JSON.
+    let resp = plain
+        .get(format!("{}/sync/v1/changes", server.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers().get("content-encoding").is_none());
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["changes"].is_array());
+    // reqwest's gzip support decodes it transparently.
+    let page = api.login("tech").await.pull(None, None).await;
+    assert!(!page["changes"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cursor_naming_the_current_organization_as_previous_is_harmless() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let (all, _) = tech.pull_all(None, 500).await;
+    // Hex of "0\norg-north\norg-north": what a garbled cursor could hold.
+    let raw = "0\norg-north\norg-north";
+    let cursor: String = format!(
+        "c1{}",
+        raw.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let (again, _) = tech.pull_all(Some(&cursor), 500).await;
+    assert_eq!(again, all);
+}
