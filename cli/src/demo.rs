@@ -20,14 +20,25 @@ struct Device {
 
 impl Device {
     fn open(name: &'static str, path: &Path, server: &str, user: &str) -> CliResult<Self> {
-        let store = Arc::new(Store::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?);
+        let store = Arc::new(
+            Store::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+        );
         let credentials = Credentials::Password {
             username: user.into(),
             password: user.into(),
         };
-        let client = SyncClient::new(store.clone(), &HttpConfig::new(server), credentials, SyncSettings::default())
-            .map_err(|e| e.to_string())?;
-        Ok(Device { name, store, client })
+        let client = SyncClient::new(
+            store.clone(),
+            &HttpConfig::new(server),
+            credentials,
+            SyncSettings::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Device {
+            name,
+            store,
+            client,
+        })
     }
 
     async fn sync(&self) -> CliResult {
@@ -37,7 +48,10 @@ impl Device {
     }
 
     fn dropdown(&self, tag: &str) -> CliResult {
-        let options = self.store.segment_options(&locale(tag)?).map_err(|e| e.to_string())?;
+        let options = self
+            .store
+            .segment_options(&locale(tag)?)
+            .map_err(|e| e.to_string())?;
         println!("[{}] segment dropdown ({tag}):", self.name);
         for o in options {
             println!("    {:<22} visit: {}", o.label, o.visit_frequency.label());
@@ -63,9 +77,17 @@ impl Device {
             .ok_or("the demo customer is missing")?;
         let segment = view.segment.as_ref().map_or("-".to_owned(), |s| {
             let label = s.label.clone().unwrap_or_else(|| s.id.clone());
-            if s.deleted { format!("{label} (deleted in the Portal)") } else { label }
+            if s.deleted {
+                format!("{label} (deleted in the Portal)")
+            } else {
+                label
+            }
         });
-        let state = if view.customer.is_new() { "new, not yet on the server" } else { "on the server" };
+        let state = if view.customer.is_new() {
+            "new, not yet on the server"
+        } else {
+            "on the server"
+        };
         println!(
             "[{}] {} ({state}): segment {segment}; segment editable here: {}",
             self.name, view.customer.name, view.segment_editable
@@ -88,13 +110,17 @@ async fn portal_delete_segment(server: &str, segment_id: &str) -> CliResult {
         .json()
         .await
         .map_err(|e| format!("admin login answer: {e}"))?;
-    let token = login["access_token"].as_str().ok_or("admin login gave no token")?;
-    http.delete(format!("{server}/portal/v1/marketing-segments/{segment_id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("deleting the segment failed: {e}"))?;
+    let token = login["access_token"]
+        .as_str()
+        .ok_or("admin login gave no token")?;
+    http.delete(format!(
+        "{server}/portal/v1/marketing-segments/{segment_id}"
+    ))
+    .bearer_auth(token)
+    .send()
+    .await
+    .and_then(reqwest::Response::error_for_status)
+    .map_err(|e| format!("deleting the segment failed: {e}"))?;
     Ok(())
 }
 
@@ -133,7 +159,9 @@ pub async fn run(db: Option<PathBuf>) -> CliResult {
     };
     match tech.store.update_customer(&customer.id, &to_wholesale) {
         Err(e) => println!("[technician] changing the segment to Wholesale is refused: {e}"),
-        Ok(_) => return Err("the technician's segment change was accepted: the rule is broken".into()),
+        Ok(_) => {
+            return Err("the technician's segment change was accepted: the rule is broken".into());
+        }
     }
 
     println!();

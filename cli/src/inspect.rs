@@ -14,13 +14,23 @@ use crate::{CliResult, locale};
 /// Opens an existing device database (inspection never creates one).
 pub fn open_existing(db: &Path) -> CliResult<Store> {
     if !db.exists() {
-        return Err(format!("no database at {}; run `fieldsync sync` first", db.display()));
+        return Err(format!(
+            "no database at {}; run `fieldsync sync` first",
+            db.display()
+        ));
     }
     Store::open(db).map_err(|e| format!("cannot open {}: {e}", db.display()))
 }
 
-pub async fn sync(server: &str, user: &str, password: &str, db: &Path, page_size: u32) -> CliResult {
-    let store = Arc::new(Store::open(db).map_err(|e| format!("cannot open {}: {e}", db.display()))?);
+pub async fn sync(
+    server: &str,
+    user: &str,
+    password: &str,
+    db: &Path,
+    page_size: u32,
+) -> CliResult {
+    let store =
+        Arc::new(Store::open(db).map_err(|e| format!("cannot open {}: {e}", db.display()))?);
     let settings = SyncSettings {
         pull_page_size: page_size,
         ..Default::default()
@@ -29,8 +39,8 @@ pub async fn sync(server: &str, user: &str, password: &str, db: &Path, page_size
         username: user.to_owned(),
         password: password.to_owned(),
     };
-    let client =
-        SyncClient::new(store, &HttpConfig::new(server), credentials, settings).map_err(|e| e.to_string())?;
+    let client = SyncClient::new(store, &HttpConfig::new(server), credentials, settings)
+        .map_err(|e| e.to_string())?;
     let report = sync_with_progress(&client).await?;
     println!("{}", describe(&report));
     Ok(())
@@ -54,7 +64,9 @@ pub fn describe(r: &SyncReport) -> String {
 
 pub fn segments(db: &Path, tag: &str) -> CliResult {
     let store = open_existing(db)?;
-    let options = store.segment_options(&locale(tag)?).map_err(|e| e.to_string())?;
+    let options = store
+        .segment_options(&locale(tag)?)
+        .map_err(|e| e.to_string())?;
     for o in &options {
         println!("{:<24} {:<30} {}", o.id, o.label, o.visit_frequency.label());
     }
@@ -62,7 +74,13 @@ pub fn segments(db: &Path, tag: &str) -> CliResult {
     Ok(())
 }
 
-pub fn customers(db: &Path, tag: &str, search: Option<String>, segment: Option<String>, limit: u32) -> CliResult {
+pub fn customers(
+    db: &Path,
+    tag: &str,
+    search: Option<String>,
+    segment: Option<String>,
+    limit: u32,
+) -> CliResult {
     let store = open_existing(db)?;
     let query = CustomerQuery {
         search,
@@ -70,14 +88,20 @@ pub fn customers(db: &Path, tag: &str, search: Option<String>, segment: Option<S
         limit,
         offset: 0,
     };
-    let page = store.customers(&query, &locale(tag)?).map_err(|e| e.to_string())?;
+    let page = store
+        .customers(&query, &locale(tag)?)
+        .map_err(|e| e.to_string())?;
     for view in &page.customers {
         let c = &view.customer;
         let segment = match &view.segment {
             None => "-".to_owned(),
             Some(s) => {
                 let label = s.label.clone().unwrap_or_else(|| s.id.clone());
-                if s.deleted { format!("{label} (deleted)") } else { label }
+                if s.deleted {
+                    format!("{label} (deleted)")
+                } else {
+                    label
+                }
             }
         };
         let state = if c.is_new() { "new" } else { "synced" };
@@ -95,22 +119,45 @@ pub fn status(db: &Path) -> CliResult {
         None => println!("session: none"),
     }
     match store.last_sync_success().map_err(err)? {
-        Some(at) => println!("last successful sync: {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        Some(at) => println!(
+            "last successful sync: {}",
+            at.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
         None => println!("last successful sync: never"),
     }
-    println!("waiting for upload: {}", store.pending_count().map_err(err)?);
-    println!("set aside by the server: {}", store.set_aside_count().map_err(err)?);
+    println!(
+        "waiting for upload: {}",
+        store.pending_count().map_err(err)?
+    );
+    println!(
+        "set aside by the server: {}",
+        store.set_aside_count().map_err(err)?
+    );
     for entry in store.pending_changes(100).map_err(err)? {
         if let Some(r) = &entry.rejection {
-            let field = r.field.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
-            println!("  {} {} {}: {}{field}: {}", entry.operation.code(), entry.entity, entry.entity_id, r.code, r.reason);
+            let field = r
+                .field
+                .as_deref()
+                .map(|f| format!(" ({f})"))
+                .unwrap_or_default();
+            println!(
+                "  {} {} {}: {}{field}: {}",
+                entry.operation.code(),
+                entry.entity,
+                entry.entity_id,
+                r.code,
+                r.reason
+            );
         }
     }
     let conflicts = store.sync_conflicts(20).map_err(err)?;
     if !conflicts.is_empty() {
         println!("fields that lost to office edits:");
         for c in conflicts {
-            println!("  customer {} {}: kept {} (device had {})", c.customer_id, c.field, c.server_value, c.local_value);
+            println!(
+                "  customer {} {}: kept {} (device had {})",
+                c.customer_id, c.field, c.server_value, c.local_value
+            );
         }
     }
     Ok(())

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use fieldsync_core::model::LanguageTag;
 
 #[derive(Parser)]
-#[command(name = "fieldsync", version, about = "Offline-first sync for field-service apps")]
+#[command(
+    name = "fieldsync",
+    version,
+    about = "Offline-first sync for field-service apps"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

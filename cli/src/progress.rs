@@ -17,9 +17,11 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(0);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} pulling {pos}/{len} changes [{bar:30}] {per_sec} {msg}")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} pulling {pos}/{len} changes [{bar:30}] {per_sec} {msg}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
             );
             bar
         });
@@ -38,7 +40,9 @@ impl Progress {
 
 impl SyncObserver for Progress {
     fn status_changed(&self, status: &SyncStatus) {
-        let Some(progress) = &status.progress else { return };
+        let Some(progress) = &status.progress else {
+            return;
+        };
         let total = progress.total.unwrap_or(progress.done);
         match &self.bar {
             Some(bar) => {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use fieldsync_core::Store;
 use fieldsync_core::model::Session;
-use fieldsync_core::sync::{Credentials, SyncEngine, SyncObserver, SyncReport, SyncSettings, SyncStatus};
+use fieldsync_core::sync::{
+    Credentials, SyncEngine, SyncObserver, SyncReport, SyncSettings, SyncStatus,
+};
 use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
@@ -28,7 +30,9 @@ impl SyncClient {
         credentials: Credentials,
         settings: SyncSettings,
     ) -> fieldsync_core::Result<Self> {
-        let transport = HttpTransport::new(http).map_err(|e| fieldsync_core::Error::Network { reason: e.to_string() })?;
+        let transport = HttpTransport::new(http).map_err(|e| fieldsync_core::Error::Network {
+            reason: e.to_string(),
+        })?;
         Ok(SyncClient {
             engine: Arc::new(SyncEngine::new(store, transport, credentials, settings)),
             run_lock: Arc::new(Mutex::new(())),

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use fieldsync_core::sync::protocol::{ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse};
+use fieldsync_core::sync::protocol::{
+    ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
+};
 use fieldsync_core::sync::{Transport, TransportError};
 use reqwest::{RequestBuilder, StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -41,7 +43,9 @@ impl HttpTransport {
             .gzip(true)
             .user_agent(concat!("fieldsync/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| TransportError::Network { reason: e.to_string() })?;
+            .map_err(|e| TransportError::Network {
+                reason: e.to_string(),
+            })?;
         Ok(HttpTransport {
             client,
             base: config.server_url.clone(),
@@ -55,7 +59,10 @@ impl HttpTransport {
     /// Sends a request and reads a JSON answer, sorting failures into the
     /// kinds the retry policy tells apart: no connection or a body cut off
     /// mid-way (network), a status, an unreadable (truncated) JSON body.
-    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, TransportError> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, TransportError> {
         let response = request.send().await.map_err(request_error)?;
         let status = response.status();
         let retry_after = response
@@ -72,7 +79,9 @@ impl HttpTransport {
                 body: serde_json::from_slice::<ErrorBody>(&bytes).ok(),
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| TransportError::Decode { reason: e.to_string() })
+        serde_json::from_slice(&bytes).map_err(|e| TransportError::Decode {
+            reason: e.to_string(),
+        })
     }
 }
 
@@ -80,7 +89,9 @@ fn request_error(e: reqwest::Error) -> TransportError {
     if e.is_timeout() {
         TransportError::Timeout
     } else if e.is_decode() {
-        TransportError::Decode { reason: e.to_string() }
+        TransportError::Decode {
+            reason: e.to_string(),
+        }
     } else if let Some(status) = e.status().filter(|s| *s != StatusCode::OK) {
         TransportError::Status {
             status: status.as_u16(),
@@ -108,21 +119,41 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl Transport for HttpTransport {
     async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
-        self.send(self.client.post(self.url("/auth/v1/login")).json(request)).await
+        self.send(self.client.post(self.url("/auth/v1/login")).json(request))
+            .await
     }
 
-    async fn pull(&self, token: &str, cursor: Option<&str>, limit: u32) -> Result<ChangePage, TransportError> {
+    async fn pull(
+        &self,
+        token: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ChangePage, TransportError> {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor.to_owned()));
         }
-        self.send(self.client.get(self.url("/sync/v1/changes")).bearer_auth(token).query(&query))
-            .await
+        self.send(
+            self.client
+                .get(self.url("/sync/v1/changes"))
+                .bearer_auth(token)
+                .query(&query),
+        )
+        .await
     }
 
-    async fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, TransportError> {
-        self.send(self.client.post(self.url("/sync/v1/mutations")).bearer_auth(token).json(request))
-            .await
+    async fn push(
+        &self,
+        token: &str,
+        request: &PushRequest,
+    ) -> Result<PushResponse, TransportError> {
+        self.send(
+            self.client
+                .post(self.url("/sync/v1/mutations"))
+                .bearer_auth(token)
+                .json(request),
+        )
+        .await
     }
 
     async fn sleep(&self, duration: Duration) {

@@ -108,21 +108,7 @@ fn run() -> fieldsync_core::Result<()> {
     );
 
     // The server accepts the upload; from now on the customer exists.
-    let accepted = RemoteCustomer {
-        id: customer.id.clone(),
-        organization_id: customer.organization_id.clone(),
-        name: customer.name.clone(),
-        status_id: None,
-        source_id: None,
-        industry_id: None,
-        channel_id: None,
-        segment_id: customer.segment_id.clone(),
-        last_visit: None,
-        created_at: customer.created_at,
-        updated_at: customer.updated_at,
-        version: 1,
-        deleted: false,
-    };
+    let accepted = RemoteCustomer::from_customer(&customer, 1, false);
     store.write(|tx| {
         for entry in outbox::pending(tx, 100)? {
             outbox::acknowledge(tx, &entry.mutation_id)?;

@@ -150,10 +150,39 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub(crate) fn invalid(field: impl Into<String>, reason: ValidationReason) -> Self {
+    /// A validation error naming `field` (for code outside this crate that
+    /// validates with the same vocabulary, such as the mock server).
+    pub fn invalid(field: impl Into<String>, reason: ValidationReason) -> Self {
         Error::Validation {
             field: field.into(),
             reason,
+        }
+    }
+
+    /// The error's code on the wire (the sync protocol's rejection codes
+    /// and error bodies use the same words).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::SegmentReadOnly { .. } => "permission",
+            Error::UnavailableReference { .. } => "unknown_reference",
+            Error::NotFound { .. } => "not_found",
+            Error::NoSession | Error::Unauthorized => "unauthorized",
+            Error::IncompatibleSchema { .. } => "incompatible_schema",
+            Error::Network { .. } => "network",
+            Error::Server { .. } => "server",
+            Error::SyncInProgress => "sync_in_progress",
+            Error::CorruptData { .. } | Error::Sqlite(_) | Error::Json(_) => "internal",
+        }
+    }
+
+    /// The field an error is about, when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Validation { field, .. } => Some(field),
+            Error::UnavailableReference { field, .. } => Some(field),
+            Error::SegmentReadOnly { .. } => Some("segment_id"),
+            _ => None,
         }
     }
 

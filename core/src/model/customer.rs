@@ -71,6 +71,23 @@ impl CustomerField {
         Self::ALL.into_iter().find(|f| f.code() == code)
     }
 
+    /// The picklist a reference field points into (`None` for the segment
+    /// and non-reference fields).
+    pub fn picklist_kind(self) -> Option<PicklistKind> {
+        PicklistKind::ALL
+            .into_iter()
+            .find(|k| Self::for_picklist(*k) == self)
+    }
+
+    /// The fields that reference the catalogue.
+    pub const REFERENCES: [CustomerField; 5] = [
+        Self::SegmentId,
+        Self::StatusId,
+        Self::SourceId,
+        Self::IndustryId,
+        Self::ChannelId,
+    ];
+
     pub fn for_picklist(kind: PicklistKind) -> Self {
         match kind {
             PicklistKind::Status => Self::StatusId,
@@ -354,6 +371,25 @@ pub struct RemoteCustomer {
 }
 
 impl RemoteCustomer {
+    /// The wire form of a customer at server version `version`.
+    pub fn from_customer(c: &Customer, version: i64, deleted: bool) -> Self {
+        RemoteCustomer {
+            id: c.id.clone(),
+            organization_id: c.organization_id.clone(),
+            name: c.name.clone(),
+            status_id: c.status_id.clone(),
+            source_id: c.source_id.clone(),
+            industry_id: c.industry_id.clone(),
+            channel_id: c.channel_id.clone(),
+            segment_id: c.segment_id.clone(),
+            last_visit: c.last_visit,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            version,
+            deleted,
+        }
+    }
+
     pub fn into_customer(self) -> Customer {
         Customer {
             id: self.id,
@@ -548,6 +584,28 @@ mod tests {
         assert_eq!(
             field(serde_json::json!({"name": null})),
             ("name".into(), ValidationReason::Blank)
+        );
+    }
+
+    #[test]
+    fn reference_fields_know_their_list() {
+        assert_eq!(
+            CustomerField::StatusId.picklist_kind(),
+            Some(PicklistKind::Status)
+        );
+        assert_eq!(
+            CustomerField::ChannelId.picklist_kind(),
+            Some(PicklistKind::Channel)
+        );
+        assert_eq!(CustomerField::SegmentId.picklist_kind(), None);
+        assert_eq!(CustomerField::Name.picklist_kind(), None);
+        let c = customer();
+        assert_eq!(
+            RemoteCustomer::from_customer(&c, 3, false).into_customer(),
+            Customer {
+                version: Some(3),
+                ..c
+            }
         );
     }
 

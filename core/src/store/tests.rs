@@ -140,21 +140,7 @@ fn draft(name: &str, segment: Option<&str>) -> CustomerDraft {
 
 /// What the server sends back once it has accepted a customer.
 fn remote(c: &Customer, version: i64) -> RemoteCustomer {
-    RemoteCustomer {
-        id: c.id.clone(),
-        organization_id: c.organization_id.clone(),
-        name: c.name.clone(),
-        status_id: c.status_id.clone(),
-        source_id: c.source_id.clone(),
-        industry_id: c.industry_id.clone(),
-        channel_id: c.channel_id.clone(),
-        segment_id: c.segment_id.clone(),
-        last_visit: c.last_visit,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        version,
-        deleted: false,
-    }
+    RemoteCustomer::from_customer(c, version, false)
 }
 
 /// Marks a customer accepted by the server, the way a sync would: the
