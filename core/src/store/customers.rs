@@ -319,12 +319,12 @@ pub(crate) fn merge_remote(
 
 /// Sets fields of a customer to values the server reported (a conflict's
 /// server values, or the values before a refused change), except fields
-/// with other local changes waiting. Raises the version to `version`.
+/// with other local changes waiting. The version stays: the next pull
+/// brings the server's full state.
 pub(crate) fn restore_fields(
     conn: &Connection,
     id: &str,
     values: &serde_json::Map<String, serde_json::Value>,
-    version: Option<i64>,
 ) -> Result<()> {
     let Some((current, deleted)) = load_customer(conn, id)? else {
         return Ok(());
@@ -335,18 +335,17 @@ pub(crate) fn restore_fields(
         .filter(|(field, _)| !pending.contains(*field))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let (mut next, _) =
-        CustomerUpdate::from_changes(&kept)?.apply_to(&current, current.updated_at)?;
-    next.version = current.version.max(version);
+    let (next, _) = CustomerUpdate::from_changes(&kept)?.apply_to(&current, current.updated_at)?;
     write_row(conn, &next, deleted)
 }
 
 /// The server has accepted an upload for this customer: from now on it is
-/// an existing customer.
+/// an existing customer. Only a new customer takes the answer's version: an
+/// existing one keeps the version it last pulled, because the server's new
+/// version may also hold other devices' changes that only a pull brings.
 pub(crate) fn mark_accepted(conn: &Connection, id: &str, version: i64) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE customers SET server_version = ?2
-         WHERE id = ?1 AND (server_version IS NULL OR server_version < ?2)",
+        "UPDATE customers SET server_version = ?2 WHERE id = ?1 AND server_version IS NULL",
     )?
     .execute(params![id, version])?;
     Ok(())

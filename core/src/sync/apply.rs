@@ -120,7 +120,10 @@ pub fn apply_pull_page(conn: &Connection, page: &ChangePage) -> Result<PageOutco
     Ok(outcome)
 }
 
-/// The next batch to upload: the oldest pending entries.
+/// The next batch to upload: the oldest pending entries. An update made
+/// while its customer was new keeps `base_version: None`: the server reads
+/// that as "made on the device before it heard the create was accepted",
+/// where the technician could still pick the segment.
 pub fn next_push_batch(conn: &Connection, max: usize) -> Result<Vec<OutboxEntry>> {
     outbox::pending(conn, max)
 }
@@ -191,7 +194,7 @@ pub fn apply_push_results(
                     None if entry.operation == OutboxOperation::Create => {
                         remove_unaccepted(conn, &entry.entity_id)?
                     }
-                    None => restore_fields(conn, &entry.entity_id, &entry.previous, None)?,
+                    None => restore_fields(conn, &entry.entity_id, &entry.previous)?,
                 }
                 outcome.rejected += 1;
             }
@@ -229,7 +232,7 @@ pub fn apply_push_results(
                             .iter()
                             .map(|c| (c.field.clone(), c.server_value.clone()))
                             .collect();
-                        restore_fields(conn, &entry.entity_id, &server_values, Some(*version))?;
+                        restore_fields(conn, &entry.entity_id, &server_values)?;
                     }
                 }
                 mark_accepted(conn, &entry.entity_id, *version)?;
