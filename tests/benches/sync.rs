@@ -1,1 +1,358 @@
-fn main() {}
+//! Sync benchmark over loopback, each figure beside a limit measured in the
+//! same run:
+//!
+//! - initial sync of 100,000 customers and 2,000 segments, against the sum
+//!   of its parts done raw: downloading the same pages, decoding their JSON,
+//!   inserting the same rows with rusqlite in one transaction;
+//! - a no-change sync;
+//! - outbox upload of 10,000 mutations, against posting the same request
+//!   bodies raw;
+//! - peak memory (VmHWM) of a device process syncing 1,000,000 customers,
+//!   against the same process syncing 100,000 (bounded memory means the two
+//!   are close).
+//!
+//! `cargo bench -p fieldsync-e2e --bench sync` (add `-- --quick` to skip the
+//! 1,000,000-customer run).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fieldsync_client::{HttpConfig, SyncClient};
+use fieldsync_core::Store;
+use fieldsync_core::model::CustomerDraft;
+use fieldsync_core::sync::protocol::{ChangePage, PushRequest};
+use fieldsync_core::sync::{Credentials, SyncSettings};
+use serde_json::json;
+use sync_server_mock::{ServerConfig, spawn_blocking_server};
+
+const CUSTOMERS: usize = 100_000;
+const SEGMENTS: usize = 2_000;
+const PAGE: u32 = 1_000;
+const UPLOADS: usize = 10_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--device-only") {
+        // Child mode: one device syncing from `url`, reporting its peak memory.
+        device_only(&args[i + 1]);
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    println!(
+        "fieldsync sync benchmark over loopback ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    initial_sync(&runtime);
+    upload(&runtime);
+    peak_memory(CUSTOMERS);
+    if !quick {
+        peak_memory(1_000_000);
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn client(store: Arc<Store>, url: &str, user: &str) -> SyncClient {
+    let settings = SyncSettings {
+        pull_page_size: PAGE,
+        ..Default::default()
+    };
+    let credentials = Credentials::Password {
+        username: user.into(),
+        password: user.into(),
+    };
+    SyncClient::new(store, &HttpConfig::new(url), credentials, settings).unwrap()
+}
+
+async fn token(http: &reqwest::Client, url: &str, user: &str) -> String {
+    let body: serde_json::Value = http
+        .post(format!("{url}/auth/v1/login"))
+        .json(&json!({"username": user, "password": user}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+fn initial_sync(runtime: &tokio::runtime::Runtime) {
+    let server = spawn_blocking_server(ServerConfig {
+        // half of the generated customers are org-north's, the technician's
+        generate_customers: 2 * CUSTOMERS,
+        generate_segments: SEGMENTS * 10 / 9, // a tenth are org-south-only
+        seed: 1,
+        ..ServerConfig::demo()
+    })
+    .unwrap();
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+
+    // The sync, as an app runs it.
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let sync = client(store.clone(), &url, "tech");
+    let start = Instant::now();
+    let report = runtime.block_on(sync.sync()).unwrap();
+    let sync_time = start.elapsed();
+    let rows = report.downloaded;
+
+    // The limit, part 1: download the same pages raw (bytes only).
+    let http = reqwest::Client::builder().gzip(true).build().unwrap();
+    let (bodies, download) = runtime.block_on(async {
+        let token = token(&http, &url, "tech").await;
+        let start = Instant::now();
+        let mut cursor: Option<String> = None;
+        let mut bodies = Vec::new();
+        loop {
+            let mut q = vec![("limit", PAGE.to_string())];
+            if let Some(c) = &cursor {
+                q.push(("cursor", c.clone()));
+            }
+            let bytes = http
+                .get(format!("{url}/sync/v1/changes"))
+                .bearer_auth(&token)
+                .query(&q)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            // reading the cursor is part of paging, not of decoding
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let more = v["has_more"].as_bool().unwrap();
+            cursor = v["cursor"].as_str().map(str::to_owned);
+            bodies.push(bytes);
+            if !more {
+                break;
+            }
+        }
+        (bodies, start.elapsed())
+    });
+    // part 2: decode the same bodies into the protocol's pages.
+    let start = Instant::now();
+    let pages: Vec<ChangePage> = bodies
+        .iter()
+        .map(|b| serde_json::from_slice(b).unwrap())
+        .collect();
+    let decode = start.elapsed();
+    // part 3: insert the same rows raw, one transaction.
+    let raw_path = dir.path().join("raw.db");
+    drop(Store::open(&raw_path).unwrap());
+    let mut raw = rusqlite::Connection::open(&raw_path).unwrap();
+    raw.pragma_update(None, "synchronous", "FULL").unwrap();
+    let start = Instant::now();
+    let tx = raw.transaction().unwrap();
+    {
+        let mut customer = tx
+            .prepare(
+                "INSERT OR REPLACE INTO customers (id, organization_id, name, name_key, segment_id, status_id, created_at, updated_at, server_version)
+                 VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, ?7, ?8)",
+            )
+            .unwrap();
+        let mut segment = tx
+            .prepare(
+                "INSERT OR REPLACE INTO segments (id, organization_id, name, visit_frequency, version, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .unwrap();
+        for change in pages.iter().flat_map(|p| &p.changes) {
+            let Some(d) = &change.data else { continue };
+            match change.collection {
+                fieldsync_core::sync::Collection::Customers => {
+                    customer
+                        .execute(rusqlite::params![
+                            d["id"].as_str(),
+                            d["organization_id"].as_str(),
+                            d["name"].as_str(),
+                            d["segment_id"].as_str(),
+                            d["status_id"].as_str(),
+                            d["created_at"].as_str(),
+                            d["updated_at"].as_str(),
+                            change.version
+                        ])
+                        .unwrap();
+                }
+                fieldsync_core::sync::Collection::Segments => {
+                    segment
+                        .execute(rusqlite::params![
+                            d["id"].as_str(),
+                            d["organization"].as_str().filter(|o| *o != "ALL"),
+                            d["name"].to_string(),
+                            d["visit_frequency"].as_str(),
+                            change.version,
+                            d["updated_at"].as_str()
+                        ])
+                        .unwrap();
+                }
+                _ => {}
+            }
+        }
+    }
+    tx.commit().unwrap();
+    let insert = start.elapsed();
+    let limit = download + decode + insert;
+    println!(
+        "initial sync: {rows} changes ({} customers, {} segments visible) in {:.2} s = {:.0} rows/s, {} pull requests",
+        store
+            .customers(
+                &Default::default(),
+                &fieldsync_core::model::LanguageTag::english()
+            )
+            .map_or(0, |p| p.total),
+        store.segments(false).map_or(0, |s| s.len()),
+        secs(sync_time),
+        rows as f64 / secs(sync_time),
+        report.pull_requests
+    );
+    println!(
+        "  limit: raw download {:.2} s + JSON decode {:.2} s + raw rusqlite insert {:.2} s = {:.2} s ({:.0} rows/s); ratio {:.2}x",
+        secs(download),
+        secs(decode),
+        secs(insert),
+        secs(limit),
+        rows as f64 / secs(limit),
+        secs(sync_time) / secs(limit)
+    );
+
+    // A no-change sync: one pull, nothing to apply.
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|_| {
+            let start = Instant::now();
+            let r = runtime.block_on(sync.sync()).unwrap();
+            assert_eq!(r.pull_requests, 1);
+            start.elapsed()
+        })
+        .collect();
+    samples.sort();
+    println!(
+        "no-change sync: median {:.2} ms (1 request, 0 changes) over {} runs",
+        secs(samples[samples.len() / 2]) * 1e3,
+        samples.len()
+    );
+}
+
+fn upload(runtime: &tokio::runtime::Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_blocking_server(ServerConfig::demo()).unwrap();
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let sync = client(store.clone(), &server.url(), "manager");
+    runtime.block_on(sync.sync()).unwrap();
+    let drafts = (0..UPLOADS)
+        .map(|i| CustomerDraft {
+            segment_id: Some(
+                if i % 2 == 0 {
+                    "seg-retail"
+                } else {
+                    "seg-wholesale"
+                }
+                .into(),
+            ),
+            ..CustomerDraft::named(format!("Upload {i:05}"))
+        })
+        .collect();
+    store.create_customers(drafts).unwrap();
+    // Capture the request bodies the engine will send, for the raw limit.
+    let bodies: Vec<PushRequest> = store
+        .pending_changes(UPLOADS)
+        .unwrap()
+        .chunks(sync.engine().settings().push_batch_size)
+        .map(fieldsync_core::sync::apply::push_request)
+        .collect();
+    let start = Instant::now();
+    let report = runtime.block_on(sync.sync()).unwrap();
+    let upload_time = start.elapsed();
+    assert_eq!(report.uploaded, UPLOADS as u64);
+
+    // The limit: the same bodies posted raw to a fresh server with the same data.
+    let fresh = spawn_blocking_server(ServerConfig::demo()).unwrap();
+    let raw = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token = token(&http, &fresh.url(), "manager").await;
+        let start = Instant::now();
+        for body in &bodies {
+            let r = http
+                .post(format!("{}/sync/v1/mutations", fresh.url()))
+                .bearer_auth(&token)
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+            r.bytes().await.unwrap();
+        }
+        start.elapsed()
+    });
+    println!(
+        "outbox upload of {UPLOADS} mutations: push {:.2} s in {} requests ({:.0} mutations/s); \
+         limit (same bodies posted raw) {:.2} s; ratio {:.2}x (whole run incl. pulling them back: {:.2} s)",
+        secs(report.push_duration),
+        report.push_requests,
+        UPLOADS as f64 / secs(report.push_duration),
+        secs(raw),
+        secs(report.push_duration) / secs(raw),
+        secs(upload_time)
+    );
+}
+
+/// Peak memory of a device syncing `customers`: the device runs in a child
+/// process (this binary again) so the server's memory is not counted.
+fn peak_memory(customers: usize) {
+    let server = spawn_blocking_server(ServerConfig {
+        generate_customers: 2 * customers,
+        seed: 2,
+        ..ServerConfig::demo()
+    })
+    .unwrap();
+    let start = Instant::now();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--device-only", &server.url()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!(
+        "device process syncing {customers} customers: {} (total {:.1} s)",
+        text.trim(),
+        secs(start.elapsed())
+    );
+}
+
+fn device_only(url: &str) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let before = vm_hwm_kib();
+    let sync = client(store, url, "tech");
+    let start = Instant::now();
+    let report = runtime.block_on(sync.sync()).unwrap();
+    let elapsed = start.elapsed();
+    println!(
+        "{} changes in {:.1} s ({:.0} rows/s); peak RSS {:.1} MiB (process start {:.1} MiB)",
+        report.downloaded,
+        secs(elapsed),
+        report.downloaded as f64 / secs(elapsed),
+        vm_hwm_kib() as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+}
+
+/// The process's peak resident set (Linux).
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}

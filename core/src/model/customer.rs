@@ -334,13 +334,20 @@ impl CustomerDraft {
 }
 
 fn validate_references(c: &Customer) -> Result<()> {
-    for kind in PicklistKind::ALL {
-        if let Some(id) = c.classification(kind) {
-            validate_id(kind.customer_field(), id)?;
+    validate_reference_ids([
+        ("status_id", &c.status_id),
+        ("source_id", &c.source_id),
+        ("industry_id", &c.industry_id),
+        ("channel_id", &c.channel_id),
+        ("segment_id", &c.segment_id),
+    ])
+}
+
+fn validate_reference_ids(ids: [(&str, &Option<String>); 5]) -> Result<()> {
+    for (field, id) in ids {
+        if let Some(id) = id {
+            validate_id(field, id)?;
         }
-    }
-    if let Some(id) = &c.segment_id {
-        validate_id("segment_id", id)?;
     }
     Ok(())
 }
@@ -411,7 +418,13 @@ impl RemoteCustomer {
         validate_id("id", &self.id)?;
         validate_id("organization_id", &self.organization_id)?;
         required_text("name", &self.name, MAX_CUSTOMER_NAME_CHARS)?;
-        validate_references(&self.clone().into_customer())
+        validate_reference_ids([
+            ("status_id", &self.status_id),
+            ("source_id", &self.source_id),
+            ("industry_id", &self.industry_id),
+            ("channel_id", &self.channel_id),
+            ("segment_id", &self.segment_id),
+        ])
     }
 }
 

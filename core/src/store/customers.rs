@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::catalogue::{Change, Labels};
 use super::references::References;
@@ -297,19 +297,27 @@ pub(crate) fn merge_remote(
     force: bool,
 ) -> Result<bool> {
     remote.validate()?;
-    let local = load_customer(conn, &remote.id)?;
-    let stored_version = local.as_ref().and_then(|(c, _)| c.version);
+    // The hot path of a pull: one indexed lookup decides most rows.
+    let stored: Option<Option<i64>> = conn
+        .prepare_cached("SELECT server_version FROM customers WHERE id = ?1")?
+        .query_row([&remote.id], |r| r.get(0))
+        .optional()?;
+    let stored_version = stored.flatten();
     if !force && stored_version.is_some_and(|v| v >= remote.version) {
         return Ok(false);
     }
     let mut incoming = remote.clone().into_customer();
-    if let Some((local, _)) = &local {
+    if stored.is_some() {
         let pending = outbox::pending_fields(conn, &remote.id)?;
-        for field in CustomerField::ALL
-            .into_iter()
-            .filter(|f| pending.contains(f.code()))
+        if !pending.is_empty()
+            && let Some((local, _)) = load_customer(conn, &remote.id)?
         {
-            incoming.copy_field(local, field);
+            for field in CustomerField::ALL
+                .into_iter()
+                .filter(|f| pending.contains(f.code()))
+            {
+                incoming.copy_field(&local, field);
+            }
         }
         incoming.version = incoming.version.max(stored_version);
     }

@@ -37,8 +37,9 @@ pub struct PageOutcome {
 }
 
 fn decode<T: DeserializeOwned>(change: &FeedChange) -> Result<T> {
-    Ok(serde_json::from_value(
-        change.data.clone().unwrap_or(Value::Null),
+    // from the borrowed value: no copy of the record
+    Ok(T::deserialize(
+        change.data.as_ref().unwrap_or(&Value::Null),
     )?)
 }
 

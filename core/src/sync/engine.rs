@@ -132,6 +132,10 @@ pub struct SyncReport {
     /// Requests retried within the run.
     pub retries: u64,
     pub changed: Vec<Collection>,
+    /// Time spent uploading (requests and applying their answers).
+    pub push_duration: std::time::Duration,
+    /// Time spent pulling (requests and applying pages).
+    pub pull_duration: std::time::Duration,
 }
 
 impl SyncReport {
@@ -368,8 +372,16 @@ impl<T: Transport> SyncEngine<T> {
             s.progress = None;
         });
         let mut report = SyncReport::default();
-        let result = match self.push_all(&mut report).await {
-            Ok(()) => self.pull_all(&mut report).await,
+        let started = std::time::Instant::now();
+        let pushed = self.push_all(&mut report).await;
+        report.push_duration = started.elapsed();
+        let result = match pushed {
+            Ok(()) => {
+                let started = std::time::Instant::now();
+                let pulled = self.pull_all(&mut report).await;
+                report.pull_duration = started.elapsed();
+                pulled
+            }
             Err(e) => Err(e),
         };
         match &result {
