@@ -14,8 +14,8 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use fieldsync_core::model::{Role, Session};
+use fieldsync_core::sync::protocol::{LoginRequest, LoginResponse, LoginUser};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
@@ -59,27 +59,6 @@ impl TokenStore {
     pub fn ttl(&self) -> Duration {
         self.ttl
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LoginUser {
-    pub id: String,
-    pub organization_id: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LoginResponse {
-    pub access_token: String,
-    /// Seconds until the token expires.
-    pub expires_in: u64,
-    pub user: LoginUser,
 }
 
 /// `POST /auth/v1/login`

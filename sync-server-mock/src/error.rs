@@ -1,16 +1,17 @@
 //! The server's error type and its JSON form.
 //!
-//! Every error answer has the body `{"error": code, "field"?: path,
-//! "reason": text}` so clients (and the OpenAPI document) deal with one
-//! shape. Validation problems keep the field path and reason that
-//! fieldsync-core produced, so the device and the server word them alike.
+//! Every error answer has the body of the protocol's `ErrorBody`
+//! (`{"error": code, "field": path or null, "reason": text}`) so clients
+//! (and the OpenAPI document) deal with one shape. Problems found by
+//! fieldsync-core's rules keep core's code, field path and reason, so the
+//! device and the server word them alike.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fieldsync_core::Error as CoreError;
-use serde::Serialize;
+use fieldsync_core::sync::protocol::ErrorBody;
+use fieldsync_core::{Error as CoreError, ValidationReason};
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
@@ -27,13 +28,16 @@ pub enum ApiError {
     #[error("{0} not found")]
     NotFound(String),
 
-    /// Bad input, named by field path (`name.nl`, `changes.colour`...).
+    /// Refused by one of fieldsync-core's rules: validation, the segment
+    /// rule, an unavailable reference, a missing entity. Code, field and
+    /// reason are core's.
+    #[error(transparent)]
+    Rule(CoreError),
+
+    /// Bad input in the server's own words (an id taken, an unknown
+    /// organization), named by field path.
     #[error("invalid {field}: {reason}")]
     Validation { field: String, reason: String },
-
-    /// A segment or picklist value that is unknown, deleted or out of scope.
-    #[error("unknown reference {field}: {reason}")]
-    UnknownReference { field: String, reason: String },
 
     /// A request the server cannot read at all (bad cursor, bad JSON...).
     #[error("bad request: {reason}")]
@@ -50,21 +54,17 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// The JSON body of every error answer.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody<'a> {
-    pub error: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'a str>,
-    pub reason: String,
-}
-
 impl ApiError {
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ApiError::Validation {
             field: field.into(),
             reason: reason.into(),
         }
+    }
+
+    /// A validation error in core's vocabulary.
+    pub fn invalid(field: impl Into<String>, reason: ValidationReason) -> Self {
+        ApiError::Rule(CoreError::invalid(field, reason))
     }
 
     pub fn bad_request(field: Option<&str>, reason: impl Into<String>) -> Self {
@@ -75,16 +75,14 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Validation { .. } | ApiError::UnknownReference { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        match self.code() {
+            "unauthorized" => StatusCode::UNAUTHORIZED,
+            "permission" => StatusCode::FORBIDDEN,
+            "not_found" => StatusCode::NOT_FOUND,
+            "validation" | "unknown_reference" => StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_request" => StatusCode::BAD_REQUEST,
+            "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -95,8 +93,8 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "permission",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Rule(e) => e.code(),
             ApiError::Validation { .. } => "validation",
-            ApiError::UnknownReference { .. } => "unknown_reference",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Internal(_) => "internal",
@@ -105,9 +103,8 @@ impl ApiError {
 
     pub fn field(&self) -> Option<&str> {
         match self {
-            ApiError::Validation { field, .. } | ApiError::UnknownReference { field, .. } => {
-                Some(field)
-            }
+            ApiError::Rule(e) => e.field(),
+            ApiError::Validation { field, .. } => Some(field),
             ApiError::BadRequest { field, .. } => field.as_deref(),
             _ => None,
         }
@@ -118,31 +115,33 @@ impl ApiError {
     pub fn reason(&self) -> String {
         match self {
             ApiError::Unauthorized(r) => (*r).to_owned(),
-            ApiError::Forbidden(r) => r.clone(),
+            ApiError::Forbidden(r) | ApiError::PayloadTooLarge(r) => r.clone(),
             ApiError::NotFound(what) => format!("{what} not found"),
-            ApiError::Validation { reason, .. }
-            | ApiError::UnknownReference { reason, .. }
-            | ApiError::BadRequest { reason, .. } => reason.clone(),
-            ApiError::PayloadTooLarge(r) => r.clone(),
+            // The field is named apart; the reason alone reads as core's.
+            ApiError::Rule(CoreError::Validation { reason, .. }) => reason.to_string(),
+            ApiError::Rule(e) => e.to_string(),
+            ApiError::Validation { reason, .. } | ApiError::BadRequest { reason, .. } => {
+                reason.clone()
+            }
             ApiError::Internal(_) => "internal server error".to_owned(),
+        }
+    }
+
+    /// The JSON body of this error, `error` being `code`.
+    pub fn body(&self, code: &str) -> ErrorBody {
+        ErrorBody {
+            error: code.to_owned(),
+            field: self.field().map(str::to_owned),
+            reason: Some(self.reason()),
         }
     }
 }
 
 impl From<CoreError> for ApiError {
     fn from(err: CoreError) -> Self {
-        match err {
-            CoreError::Validation { field, reason } => ApiError::Validation {
-                field,
-                reason: reason.to_string(),
-            },
-            CoreError::SegmentReadOnly { .. } => ApiError::Forbidden(err.to_string()),
-            CoreError::UnavailableReference { field, .. } => ApiError::UnknownReference {
-                field: field.to_owned(),
-                reason: err.to_string(),
-            },
-            CoreError::NotFound { entity, id } => ApiError::NotFound(format!("{entity} {id}")),
-            other => ApiError::Internal(other.to_string()),
+        match err.code() {
+            "validation" | "permission" | "unknown_reference" | "not_found" => ApiError::Rule(err),
+            _ => ApiError::Internal(err.to_string()),
         }
     }
 }
@@ -179,17 +178,13 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        let code = match &self {
+        let code = match self.code() {
             // On the HTTP level a refused role is "forbidden"; "permission"
             // is the word of a rejected mutation.
-            ApiError::Forbidden(_) => "forbidden",
-            other => other.code(),
+            "permission" => "forbidden",
+            other => other,
         };
-        let body = ErrorBody {
-            error: code,
-            field: self.field(),
-            reason: self.reason(),
-        };
+        let body = self.body(code);
         let mut response = (self.status(), Json(body)).into_response();
         if matches!(self, ApiError::Unauthorized(_)) {
             response
@@ -205,3 +200,64 @@ impl IntoResponse for ApiError {
 #[derive(Debug, axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct JsonBody<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use fieldsync_core::ReferenceProblem;
+
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_code_field_and_reason() {
+        let cases = [
+            (
+                CoreError::invalid("name.nl", ValidationReason::TooLong { max_chars: 200 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                Some("name.nl"),
+                "must be at most 200 characters",
+            ),
+            (
+                CoreError::SegmentReadOnly {
+                    customer_id: "c1".into(),
+                },
+                StatusCode::FORBIDDEN,
+                "permission",
+                Some("segment_id"),
+                "the segment of existing customer c1 is read-only for technicians; ask a manager or an admin",
+            ),
+            (
+                CoreError::UnavailableReference {
+                    field: "status_id",
+                    id: "s1".into(),
+                    problem: ReferenceProblem::Deleted,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_reference",
+                Some("status_id"),
+                "status_id s1 has been deleted",
+            ),
+            (
+                CoreError::NotFound {
+                    entity: fieldsync_core::Entity::Customer,
+                    id: "c2".into(),
+                },
+                StatusCode::NOT_FOUND,
+                "not_found",
+                None,
+                "customer c2 not found",
+            ),
+        ];
+        for (core, status, code, field, reason) in cases {
+            let err = ApiError::from(core);
+            assert_eq!(err.status(), status, "{err}");
+            assert_eq!(err.code(), code);
+            assert_eq!(err.field(), field);
+            assert_eq!(err.reason(), reason);
+        }
+        // Core's own failures are the server's, not the client's.
+        let err = ApiError::from(CoreError::CorruptData { what: "role" });
+        assert!(matches!(err, ApiError::Internal(_)));
+        assert_eq!(err.reason(), "internal server error");
+    }
+}

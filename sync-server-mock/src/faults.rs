@@ -19,13 +19,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use fieldsync_core::sync::protocol::ErrorBody;
 use futures_util::StreamExt;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
-use crate::error::{ApiError, ErrorBody, JsonBody, Result};
+use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 
 /// Marks a faulted response (its value is the fault kind); compression
@@ -229,9 +230,12 @@ pub async fn put_faults(
 
 fn injected(status: StatusCode, fault: Fault) -> Response {
     let body = ErrorBody {
-        error: "injected_fault",
+        error: "injected_fault".into(),
         field: None,
-        reason: format!("fault injected by sync-server-mock: {}", fault.name()),
+        reason: Some(format!(
+            "fault injected by sync-server-mock: {}",
+            fault.name()
+        )),
     };
     let mut response = (status, Json(body)).into_response();
     let headers = response.headers_mut();

@@ -2,9 +2,10 @@
 //! demos and benchmarks.
 //!
 //! It serves the Portal admin API, the sync protocol (change feed and
-//! mutation push) and fault injection, over axum on 127.0.0.1. Domain types
-//! and validation are fieldsync-core's, so the server and the device agree
-//! on every rule.
+//! mutation push) and fault injection, over axum on 127.0.0.1. Domain types,
+//! validation and the sync protocol's messages
+//! (`fieldsync_core::sync::protocol`) are fieldsync-core's, so the server
+//! and the device agree on every rule and every message.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), sync_server_mock::ServerError> {

@@ -8,16 +8,16 @@
 
 use chrono::{DateTime, Utc};
 use fieldsync_core::model::{
-    CustomerDraft, OrgScope, PicklistDraft, PicklistKind, RemoteCustomer, Role, SegmentDraft,
-    Session, VisitFrequency,
+    CustomerDraft, PicklistDraft, PicklistKind, RemoteCustomer, Role, SegmentDraft, Session,
+    VisitFrequency,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
 
 use crate::error::Result;
-use crate::store::catalogue::{create_picklist_value, create_segment};
-use crate::store::customers::{create_customer, insert};
+use crate::store::catalogue::{create_picklist_value, create_segment, list_segments};
+use crate::store::customers::{create_customer, write};
 use crate::store::{Db, organization_ids, reserve_seq, upsert_organization, users};
 
 pub const NORTH: &str = "org-north";
@@ -298,20 +298,14 @@ fn generate_customers(
     }
     let orgs = [NORTH, SOUTH];
     // Segments each organization may use.
-    let mut stmt =
-        tx.prepare("SELECT id, organization FROM segments WHERE deleted = 0 ORDER BY seq")?;
-    let segments: Vec<(String, OrgScope)> = stmt
-        .query_map([], |r| {
-            Ok((r.get(0)?, OrgScope::from_organization_id(r.get(1)?)))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let segments = list_segments(tx)?;
     let usable: Vec<Vec<&str>> = orgs
         .iter()
         .map(|o| {
             segments
                 .iter()
-                .filter(|(_, scope)| scope.covers(o))
-                .map(|(id, _)| id.as_str())
+                .filter(|s| s.scope.covers(o))
+                .map(|s| s.id.as_str())
                 .collect()
         })
         .collect();
@@ -344,7 +338,7 @@ fn generate_customers(
             deleted: false,
         };
         customer.validate()?;
-        insert(tx, &customer, "generator", first_seq + i as i64)?;
+        write(tx, &customer, "generator", first_seq + i as i64)?;
     }
     Ok(())
 }

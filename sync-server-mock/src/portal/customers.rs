@@ -77,10 +77,7 @@ pub async fn create(
         None | Some(Value::Null) => new_id("cust"),
         Some(Value::String(id)) => id,
         Some(_) => {
-            return Err(ApiError::validation(
-                "id",
-                ValidationReason::Malformed.to_string(),
-            ));
+            return Err(ApiError::invalid("id", ValidationReason::Malformed));
         }
     };
     let (draft, org) = CustomerDraft::from_changes(&body)?;
@@ -128,9 +125,9 @@ pub async fn update(
             Some(org)
         }
         Some(_) => {
-            return Err(ApiError::validation(
+            return Err(ApiError::invalid(
                 "organization_id",
-                ValidationReason::Malformed.to_string(),
+                ValidationReason::Malformed,
             ));
         }
     };

@@ -24,7 +24,7 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(change): JsonBody<ProfileChange>,
 ) -> Result<Json<Session>> {
-    let blank = |field: &str| ApiError::validation(field, ValidationReason::Blank.to_string());
+    let blank = |field: &str| ApiError::invalid(field, ValidationReason::Blank);
     let role = Role::from_code(change.role.as_deref().ok_or_else(|| blank("role"))?)?;
     let org = change
         .organization_id

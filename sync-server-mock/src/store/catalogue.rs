@@ -6,17 +6,15 @@
 
 use chrono::{DateTime, Utc};
 use fieldsync_core::model::{
-    LocalizedText, OrgScope, PicklistKind, PicklistValue, Segment, SegmentDefinition,
-    VisitFrequency,
+    CustomerField, LocalizedText, OrgScope, PicklistKind, PicklistValue, Segment,
+    SegmentDefinition, VisitFrequency,
 };
 use fieldsync_core::rules::CatalogueEntryState;
+use fieldsync_core::sync::Collection;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{next_seq, organization_exists, organization_ids, record_visibility};
+use super::{all_rows, next_seq, organization_ids, record_visibility, require_organization};
 use crate::error::{ApiError, Result};
-
-pub const SEGMENTS: &str = "segments";
-pub const PICKLIST_VALUES: &str = "picklist_values";
 
 const SEGMENT_COLUMNS: &str =
     "id, organization, name, visit_frequency, description, version, updated_at, deleted";
@@ -61,11 +59,8 @@ fn picklist_from_row(row: &Row<'_>) -> rusqlite::Result<PicklistValue> {
 /// Refuses a scope naming an organization the server does not know.
 fn check_scope(conn: &Connection, scope: &OrgScope) -> Result<()> {
     match scope.organization_id() {
-        Some(org) if !organization_exists(conn, org)? => Err(ApiError::validation(
-            "organization",
-            format!("organization {org} does not exist"),
-        )),
-        _ => Ok(()),
+        Some(org) => require_organization(conn, "organization", org),
+        None => Ok(()),
     }
 }
 
@@ -73,7 +68,7 @@ fn check_scope(conn: &Connection, scope: &OrgScope) -> Result<()> {
 /// went from `old` to `new`.
 fn record_scope_change(
     conn: &Connection,
-    collection: &str,
+    collection: Collection,
     id: &str,
     seq: i64,
     old: &OrgScope,
@@ -96,6 +91,78 @@ fn record_scope_change(
     record_visibility(conn, collection, id, seq, &lost, &regained)
 }
 
+/// What segments and picklist values share as entries of the catalogue.
+trait Entry: Clone {
+    const COLLECTION: Collection;
+    fn id(&self) -> &str;
+    fn scope(&self) -> &OrgScope;
+    /// Inserts or replaces the row, at `seq`.
+    fn write(&self, conn: &Connection, seq: i64) -> Result<()>;
+    /// The tombstone of this entry: deleted, in a new version.
+    fn buried(self, now: DateTime<Utc>) -> Self;
+}
+
+/// Stores `next`, a new entry or the next version of `current`, at a new
+/// seq, and records who lost or regained sight of it.
+fn store<T: Entry>(conn: &Connection, current: Option<&T>, next: T) -> Result<T> {
+    check_scope(conn, next.scope())?;
+    let seq = next_seq(conn)?;
+    next.write(conn, seq)?;
+    if let Some(current) = current {
+        record_scope_change(
+            conn,
+            T::COLLECTION,
+            next.id(),
+            seq,
+            current.scope(),
+            next.scope(),
+        )?;
+    }
+    Ok(next)
+}
+
+/// Deletes `current`, keeping its tombstone for devices to learn of it.
+fn delete<T: Entry>(conn: &Connection, current: T, now: DateTime<Utc>) -> Result<T> {
+    store(conn, Some(&current), current.clone().buried(now))
+}
+
+/// Segments and picklist values are entries alike: `$write` stores one.
+macro_rules! entry {
+    ($type:ident, $collection:expr, $write:ident) => {
+        impl Entry for $type {
+            const COLLECTION: Collection = $collection;
+
+            fn id(&self) -> &str {
+                &self.id
+            }
+
+            fn scope(&self) -> &OrgScope {
+                &self.scope
+            }
+
+            fn write(&self, conn: &Connection, seq: i64) -> Result<()> {
+                $write(conn, self, seq)
+            }
+
+            fn buried(self, now: DateTime<Utc>) -> Self {
+                $type {
+                    deleted: true,
+                    version: self.version + 1,
+                    updated_at: now,
+                    ..self
+                }
+            }
+        }
+    };
+}
+
+entry!(Segment, Collection::Segments, write_segment);
+entry!(
+    PicklistValue,
+    Collection::PicklistValues,
+    write_picklist_value
+);
+
 pub fn get_segment(conn: &Connection, id: &str) -> Result<Option<Segment>> {
     Ok(conn
         .prepare_cached(&format!(
@@ -107,13 +174,12 @@ pub fn get_segment(conn: &Connection, id: &str) -> Result<Option<Segment>> {
 
 /// The live segments, of every scope, oldest first.
 pub fn list_segments(conn: &Connection) -> Result<Vec<Segment>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SEGMENT_COLUMNS} FROM segments WHERE deleted = 0 ORDER BY seq"
-    ))?;
-    let rows = stmt
-        .query_map([], segment_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    all_rows(
+        conn,
+        &format!("SELECT {SEGMENT_COLUMNS} FROM segments WHERE deleted = 0 ORDER BY seq"),
+        [],
+        segment_from_row,
+    )
 }
 
 fn live_segment(conn: &Connection, id: &str) -> Result<Segment> {
@@ -152,13 +218,10 @@ pub fn create_segment(
     def: SegmentDefinition,
     now: DateTime<Utc>,
 ) -> Result<Segment> {
-    check_scope(conn, &def.scope)?;
     if get_segment(conn, id)?.is_some() {
         return Err(ApiError::validation("id", "already exists"));
     }
-    let segment = Segment::new(id, def, 1, now);
-    write_segment(conn, &segment, next_seq(conn)?)?;
-    Ok(segment)
+    store(conn, None, Segment::new(id, def, 1, now))
 }
 
 pub fn update_segment(
@@ -168,21 +231,12 @@ pub fn update_segment(
     now: DateTime<Utc>,
 ) -> Result<Segment> {
     let current = live_segment(conn, id)?;
-    check_scope(conn, &def.scope)?;
     let next = Segment::new(id, def, current.version + 1, now);
-    let seq = next_seq(conn)?;
-    write_segment(conn, &next, seq)?;
-    record_scope_change(conn, SEGMENTS, id, seq, &current.scope, &next.scope)?;
-    Ok(next)
+    store(conn, Some(&current), next)
 }
 
 pub fn delete_segment(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<Segment> {
-    let mut tombstone = live_segment(conn, id)?;
-    tombstone.deleted = true;
-    tombstone.version += 1;
-    tombstone.updated_at = now;
-    write_segment(conn, &tombstone, next_seq(conn)?)?;
-    Ok(tombstone)
+    delete(conn, live_segment(conn, id)?, now)
 }
 
 pub fn get_picklist_value(conn: &Connection, id: &str) -> Result<Option<PicklistValue>> {
@@ -196,14 +250,15 @@ pub fn get_picklist_value(conn: &Connection, id: &str) -> Result<Option<Picklist
 
 /// The live values of one list, in display order.
 pub fn list_picklist(conn: &Connection, kind: PicklistKind) -> Result<Vec<PicklistValue>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {PICKLIST_COLUMNS} FROM picklist_values
-         WHERE kind = ?1 AND deleted = 0 ORDER BY sort_order, id"
-    ))?;
-    let rows = stmt
-        .query_map([kind.code()], picklist_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    all_rows(
+        conn,
+        &format!(
+            "SELECT {PICKLIST_COLUMNS} FROM picklist_values
+             WHERE kind = ?1 AND deleted = 0 ORDER BY sort_order, id"
+        ),
+        [kind.code()],
+        picklist_from_row,
+    )
 }
 
 fn live_picklist_value(conn: &Connection, kind: PicklistKind, id: &str) -> Result<PicklistValue> {
@@ -246,7 +301,6 @@ pub fn create_picklist_value(
     (scope, label, sort_order): PicklistDefinition,
     now: DateTime<Utc>,
 ) -> Result<PicklistValue> {
-    check_scope(conn, &scope)?;
     if get_picklist_value(conn, id)?.is_some() {
         return Err(ApiError::validation("id", "already exists"));
     }
@@ -260,8 +314,7 @@ pub fn create_picklist_value(
         updated_at: now,
         deleted: false,
     };
-    write_picklist_value(conn, &value, next_seq(conn)?)?;
-    Ok(value)
+    store(conn, None, value)
 }
 
 pub fn update_picklist_value(
@@ -272,7 +325,6 @@ pub fn update_picklist_value(
     now: DateTime<Utc>,
 ) -> Result<PicklistValue> {
     let current = live_picklist_value(conn, kind, id)?;
-    check_scope(conn, &scope)?;
     let next = PicklistValue {
         scope,
         label,
@@ -281,10 +333,7 @@ pub fn update_picklist_value(
         updated_at: now,
         ..current.clone()
     };
-    let seq = next_seq(conn)?;
-    write_picklist_value(conn, &next, seq)?;
-    record_scope_change(conn, PICKLIST_VALUES, id, seq, &current.scope, &next.scope)?;
-    Ok(next)
+    store(conn, Some(&current), next)
 }
 
 pub fn delete_picklist_value(
@@ -293,29 +342,22 @@ pub fn delete_picklist_value(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<PicklistValue> {
-    let mut tombstone = live_picklist_value(conn, kind, id)?;
-    tombstone.deleted = true;
-    tombstone.version += 1;
-    tombstone.updated_at = now;
-    write_picklist_value(conn, &tombstone, next_seq(conn)?)?;
-    Ok(tombstone)
+    delete(conn, live_picklist_value(conn, kind, id)?, now)
 }
 
 /// What the segment rule needs to know of the segment or picklist value a
-/// customer field refers to; `None` when there is no such entry (a picklist
-/// value of another list counts as unknown).
+/// customer reference field refers to; `None` when there is no such entry
+/// (a picklist value of another list counts as unknown).
 pub fn entry_state(
     conn: &Connection,
-    field: &str,
+    field: CustomerField,
     id: &str,
 ) -> Result<Option<CatalogueEntryState>> {
     let state = |scope: OrgScope, deleted: bool| CatalogueEntryState { scope, deleted };
-    if field == "segment_id" {
+    if field == CustomerField::SegmentId {
         return Ok(get_segment(conn, id)?.map(|s| state(s.scope, s.deleted)));
     }
-    let kind = PicklistKind::ALL
-        .into_iter()
-        .find(|k| k.customer_field() == field);
+    let kind = field.picklist_kind();
     Ok(get_picklist_value(conn, id)?
         .filter(|v| Some(v.kind) == kind)
         .map(|v| state(v.scope, v.deleted)))

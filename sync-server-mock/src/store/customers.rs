@@ -9,19 +9,17 @@
 
 use chrono::{DateTime, Utc};
 use fieldsync_core::model::{
-    Customer, CustomerDraft, CustomerField, CustomerUpdate, PicklistKind, RemoteCustomer, Session,
-    validate_id,
+    Customer, CustomerDraft, CustomerField, CustomerUpdate, RemoteCustomer, Session, validate_id,
 };
 use fieldsync_core::rules::{check_reference, check_segment_change};
+use fieldsync_core::sync::Collection;
+use fieldsync_core::sync::protocol::FieldConflict;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::catalogue::entry_state;
-use super::{next_seq, organization_exists, record_visibility};
+use super::{all_rows, next_seq, record_visibility, require_organization};
 use crate::error::{ApiError, Result};
-
-pub const CUSTOMERS: &str = "customers";
 
 const COLUMNS: &str = "id, organization_id, name, status_id, source_id, industry_id, channel_id,
      segment_id, last_visit, created_at, updated_at, version, deleted, created_by";
@@ -53,27 +51,6 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredCustomer> {
     })
 }
 
-/// The wire form of a customer the server holds at `version`.
-///
-/// Core has `RemoteCustomer::into_customer` but not the way back.
-pub fn to_remote(c: Customer, version: i64) -> RemoteCustomer {
-    RemoteCustomer {
-        id: c.id,
-        organization_id: c.organization_id,
-        name: c.name,
-        status_id: c.status_id,
-        source_id: c.source_id,
-        industry_id: c.industry_id,
-        channel_id: c.channel_id,
-        segment_id: c.segment_id,
-        last_visit: c.last_visit,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        version,
-        deleted: false,
-    }
-}
-
 fn load(conn: &Connection, id: &str) -> Result<Option<StoredCustomer>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?
@@ -85,19 +62,32 @@ pub fn get_customer(conn: &Connection, id: &str) -> Result<Option<RemoteCustomer
     Ok(load(conn, id)?.map(|r| r.customer))
 }
 
-/// Live customers, of one organization or all, in creation order.
-pub fn list_customers(conn: &Connection, org: Option<&str>) -> Result<Vec<RemoteCustomer>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customers
-         WHERE deleted = 0 AND (?1 IS NULL OR organization_id = ?1) ORDER BY created_at, id"
-    ))?;
-    let rows = stmt
-        .query_map([org], |r| from_row(r).map(|r| r.customer))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+/// The customer `id` if users of `organization_id` may see it (`None`
+/// for a customer of another organization, or none at all).
+pub fn visible_customer(
+    conn: &Connection,
+    id: &str,
+    organization_id: &str,
+) -> Result<Option<RemoteCustomer>> {
+    Ok(get_customer(conn, id)?.filter(|c| c.organization_id == organization_id))
 }
 
-pub(crate) fn insert(
+/// Live customers, of one organization or all, in creation order.
+pub fn list_customers(conn: &Connection, org: Option<&str>) -> Result<Vec<RemoteCustomer>> {
+    all_rows(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM customers
+             WHERE deleted = 0 AND (?1 IS NULL OR organization_id = ?1) ORDER BY created_at, id"
+        ),
+        [org],
+        |r| from_row(r).map(|r| r.customer),
+    )
+}
+
+/// Writes a customer row at `seq`: inserted as created by `created_by`, or
+/// updated (its creation is kept).
+pub(crate) fn write(
     conn: &Connection,
     c: &RemoteCustomer,
     created_by: &str,
@@ -107,7 +97,13 @@ pub(crate) fn insert(
         "INSERT INTO customers (id, organization_id, name, status_id, source_id, industry_id,
              channel_id, segment_id, last_visit, created_at, updated_at, version, deleted,
              created_by, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
+             name = excluded.name, status_id = excluded.status_id,
+             source_id = excluded.source_id, industry_id = excluded.industry_id,
+             channel_id = excluded.channel_id, segment_id = excluded.segment_id,
+             last_visit = excluded.last_visit, updated_at = excluded.updated_at,
+             version = excluded.version, deleted = excluded.deleted, seq = excluded.seq",
     )?
     .execute(params![
         c.id,
@@ -129,40 +125,6 @@ pub(crate) fn insert(
     Ok(())
 }
 
-fn update_row(conn: &Connection, c: &RemoteCustomer, seq: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE customers SET organization_id = ?2, name = ?3, status_id = ?4, source_id = ?5,
-             industry_id = ?6, channel_id = ?7, segment_id = ?8, last_visit = ?9,
-             updated_at = ?10, version = ?11, deleted = ?12, seq = ?13
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        c.id,
-        c.organization_id,
-        c.name,
-        c.status_id,
-        c.source_id,
-        c.industry_id,
-        c.channel_id,
-        c.segment_id,
-        c.last_visit,
-        c.updated_at,
-        c.version,
-        c.deleted,
-        seq
-    ])?;
-    Ok(())
-}
-
-/// The reference fields of a customer: the segment and the four picklists.
-fn reference_fields() -> impl Iterator<Item = CustomerField> {
-    std::iter::once(CustomerField::SegmentId).chain(
-        PicklistKind::ALL
-            .into_iter()
-            .map(CustomerField::for_picklist),
-    )
-}
-
 /// Checks with core's rule that the references among `fields` can be
 /// assigned to `customer` (exist, alive, in scope of its organization).
 fn check_references(
@@ -170,9 +132,12 @@ fn check_references(
     customer: &Customer,
     fields: &[CustomerField],
 ) -> Result<()> {
-    for field in reference_fields().filter(|f| fields.contains(f)) {
+    for field in CustomerField::REFERENCES
+        .into_iter()
+        .filter(|f| fields.contains(f))
+    {
         if let Value::String(id) = customer.field_value(field) {
-            let state = entry_state(conn, field.code(), &id)?;
+            let state = entry_state(conn, field, &id)?;
             check_reference(field.code(), &id, state.as_ref(), &customer.organization_id)?;
         }
     }
@@ -192,12 +157,7 @@ pub fn create_customer(
     now: DateTime<Utc>,
 ) -> Result<RemoteCustomer> {
     validate_id(id_field, id)?;
-    if !organization_exists(conn, organization_id)? {
-        return Err(ApiError::validation(
-            "organization_id",
-            format!("organization {organization_id} does not exist"),
-        ));
-    }
+    require_organization(conn, "organization_id", organization_id)?;
     if load(conn, id)?.is_some() {
         return Err(ApiError::validation(
             id_field,
@@ -208,17 +168,10 @@ pub fn create_customer(
     // A new customer: any role picks its segment (the rule says so; asking
     // it keeps the server in step if the rule ever changes).
     check_segment_change(actor.role, &customer, customer.segment_id.as_deref())?;
-    check_references(conn, &customer, &CustomerField::ALL)?;
-    let remote = to_remote(customer, 1);
-    insert(conn, &remote, &actor.user_id, next_seq(conn)?)?;
+    check_references(conn, &customer, &CustomerField::REFERENCES)?;
+    let remote = RemoteCustomer::from_customer(&customer, 1, false);
+    write(conn, &remote, &actor.user_id, next_seq(conn)?)?;
     Ok(remote)
-}
-
-/// A field the server kept its own value of.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FieldConflict {
-    pub field: String,
-    pub server_value: Value,
 }
 
 /// How an update went: the customer afterwards and the fields not applied.
@@ -312,12 +265,7 @@ pub fn update_customer(
         CustomerUpdate::from_changes(&changes)?.apply_to(&current, now)?;
     let moved_from = match req.move_to {
         Some(org) if org != current.organization_id => {
-            if !organization_exists(conn, &org)? {
-                return Err(ApiError::validation(
-                    "organization_id",
-                    format!("organization {org} does not exist"),
-                ));
-            }
+            require_organization(conn, "organization_id", &org)?;
             next.organization_id = org;
             next.updated_at = now;
             changed.push(CustomerField::OrganizationId);
@@ -327,7 +275,7 @@ pub fn update_customer(
     };
     // After a move every reference must suit the new organization.
     let to_check = if moved_from.is_some() {
-        CustomerField::ALL.to_vec()
+        CustomerField::REFERENCES.to_vec()
     } else {
         changed.clone()
     };
@@ -335,13 +283,13 @@ pub fn update_customer(
 
     if changed.is_empty() {
         return Ok(UpdateOutcome {
-            customer: to_remote(next, version),
+            customer: RemoteCustomer::from_customer(&next, version, false),
             conflicts,
         });
     }
     let seq = next_seq(conn)?;
-    let customer = to_remote(next, version + 1);
-    update_row(conn, &customer, seq)?;
+    let customer = RemoteCustomer::from_customer(&next, version + 1, false);
+    write(conn, &customer, &row.created_by, seq)?;
     let mut remember = conn.prepare_cached(
         "INSERT INTO customer_fields (customer_id, field, version, actor) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(customer_id, field) DO UPDATE SET version = excluded.version,
@@ -358,7 +306,7 @@ pub fn update_customer(
     if let Some(old) = moved_from {
         record_visibility(
             conn,
-            CUSTOMERS,
+            Collection::Customers,
             req.id,
             seq,
             &[old],

@@ -8,17 +8,18 @@
 //! organization the feed restarts from the beginning for the new one and
 //! also deletes what only the previous organization saw (`prev_org`).
 
+use std::collections::BTreeMap;
+
 use fieldsync_core::model::{LanguageTag, Organization};
+use fieldsync_core::sync::Collection;
+use fieldsync_core::sync::protocol::{ChangeOp, FeedChange, Profile};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
-use serde_json::Value;
 
-use super::catalogue::{PICKLIST_VALUES, SEGMENTS, get_picklist_value, get_segment};
-use super::customers::{CUSTOMERS, get_customer};
-use super::users::{PROFILE, profile};
+use super::all_rows;
+use super::catalogue::{get_picklist_value, get_segment};
+use super::customers::get_customer;
+use super::users::profile;
 use crate::error::{ApiError, Result};
-
-pub const ORGANIZATIONS: &str = "organizations";
 
 /// One page request.
 #[derive(Debug, Clone)]
@@ -32,30 +33,12 @@ pub struct FeedQuery {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Op {
-    Upsert,
-    Delete,
-}
-
-/// One change of the feed, in the protocol's JSON form.
-#[derive(Debug, Clone, Serialize)]
-pub struct Change {
-    pub seq: i64,
-    pub collection: &'static str,
-    pub op: Op,
-    pub id: String,
-    pub version: i64,
-    /// The record for an upsert, `null` for a delete.
-    pub data: Option<Value>,
-}
-
 #[derive(Debug)]
 pub struct FeedPage {
-    pub changes: Vec<Change>,
-    /// Changes after this page.
-    pub remaining: i64,
+    pub changes: Vec<FeedChange>,
+    /// Changes after this page, per collection: every known collection,
+    /// zero included, so a device can tell "done" from "cannot say".
+    pub remaining: BTreeMap<Collection, u64>,
     /// The latest seq the server has handed out, for advancing an idle
     /// cursor past changes this user cannot see.
     pub head: i64,
@@ -89,32 +72,34 @@ const UNION: &str = "
 /// takes its own), so paging by seq has neither gaps nor duplicates.
 pub fn page(conn: &Connection, q: &FeedQuery) -> Result<FeedPage> {
     debug_assert_ne!(q.prev_org.as_deref(), Some(q.organization_id.as_str()));
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT seq, collection, id, lost FROM ({UNION}) ORDER BY seq LIMIT ?5"
-    ))?;
-    let keys: Vec<(i64, String, String, bool)> = stmt
-        .query_map(
-            params![
-                q.after,
-                q.organization_id,
-                q.user_id,
-                q.prev_org,
-                q.limit as i64
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?
-        .collect::<rusqlite::Result<_>>()?;
+    let keys: Vec<(i64, String, String, bool)> = all_rows(
+        conn,
+        &format!("SELECT seq, collection, id, lost FROM ({UNION}) ORDER BY seq LIMIT ?5"),
+        params![
+            q.after,
+            q.organization_id,
+            q.user_id,
+            q.prev_org,
+            q.limit as i64
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let mut changes = Vec::with_capacity(keys.len());
     for (seq, collection, id, lost) in keys {
         changes.push(render(conn, seq, &collection, id, lost)?);
     }
     let last = changes.last().map_or(q.after, |c| c.seq);
-    let remaining = conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM ({UNION})"))?
-        .query_row(
-            params![last, q.organization_id, q.user_id, q.prev_org],
-            |r| r.get(0),
-        )?;
+    let counts: Vec<(String, i64)> = all_rows(
+        conn,
+        &format!("SELECT collection, COUNT(*) FROM ({UNION}) GROUP BY collection"),
+        params![last, q.organization_id, q.user_id, q.prev_org],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut remaining: BTreeMap<Collection, u64> =
+        Collection::KNOWN.into_iter().map(|c| (c, 0)).collect();
+    for (collection, n) in counts {
+        *remaining.entry(collection_of(&collection)?).or_default() += n as u64;
+    }
     Ok(FeedPage {
         changes,
         remaining,
@@ -122,42 +107,61 @@ pub fn page(conn: &Connection, q: &FeedQuery) -> Result<FeedPage> {
     })
 }
 
+/// The collection a row of the feed's query names.
+fn collection_of(code: &str) -> Result<Collection> {
+    Collection::KNOWN
+        .into_iter()
+        .find(|c| c.code() == code)
+        .ok_or_else(|| ApiError::Internal(format!("unknown collection {code}")))
+}
+
 /// Loads the current state of one entity as a change.
-fn render(conn: &Connection, seq: i64, collection: &str, id: String, lost: bool) -> Result<Change> {
-    let missing = || ApiError::Internal(format!("feed names missing {collection} {id}"));
-    let (collection, version, deleted, data): (&'static str, i64, bool, Value) = match collection {
-        SEGMENTS => {
+fn render(
+    conn: &Connection,
+    seq: i64,
+    collection: &str,
+    id: String,
+    lost: bool,
+) -> Result<FeedChange> {
+    let collection = collection_of(collection)?;
+    let missing = || ApiError::Internal(format!("feed names missing {collection:?} {id}"));
+    let (version, deleted, data) = match collection {
+        Collection::Segments => {
             let s = get_segment(conn, &id)?.ok_or_else(missing)?;
-            (SEGMENTS, s.version, s.deleted, serde_json::to_value(&s)?)
+            (s.version, s.deleted, serde_json::to_value(&s)?)
         }
-        PICKLIST_VALUES => {
+        Collection::PicklistValues => {
             let v = get_picklist_value(conn, &id)?.ok_or_else(missing)?;
-            (
-                PICKLIST_VALUES,
-                v.version,
-                v.deleted,
-                serde_json::to_value(&v)?,
-            )
+            (v.version, v.deleted, serde_json::to_value(&v)?)
         }
-        CUSTOMERS => {
+        Collection::Customers => {
             let c = get_customer(conn, &id)?.ok_or_else(missing)?;
-            (CUSTOMERS, c.version, c.deleted, serde_json::to_value(&c)?)
+            (c.version, c.deleted, serde_json::to_value(&c)?)
         }
-        ORGANIZATIONS => {
+        Collection::Organizations => {
             let (org, version) = organization(conn, &id)?.ok_or_else(missing)?;
-            (ORGANIZATIONS, version, false, serde_json::to_value(&org)?)
+            (version, false, serde_json::to_value(&org)?)
         }
-        PROFILE => {
+        Collection::Profile => {
             let (session, version) = profile(conn, &id)?.ok_or_else(missing)?;
-            (PROFILE, version, false, serde_json::to_value(&session)?)
+            let profile = Profile {
+                user_id: session.user_id,
+                organization_id: session.organization_id,
+                role: session.role,
+            };
+            (version, false, serde_json::to_value(&profile)?)
         }
-        other => return Err(ApiError::Internal(format!("unknown collection {other}"))),
+        Collection::Unknown => return Err(missing()),
     };
     let delete = lost || deleted;
-    Ok(Change {
+    Ok(FeedChange {
         seq,
         collection,
-        op: if delete { Op::Delete } else { Op::Upsert },
+        op: if delete {
+            ChangeOp::Delete
+        } else {
+            ChangeOp::Upsert
+        },
         id,
         version,
         data: (!delete).then_some(data),

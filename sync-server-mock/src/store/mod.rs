@@ -19,7 +19,8 @@ pub mod users;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use fieldsync_core::sync::Collection;
+use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
 
 use crate::error::{ApiError, Result};
 
@@ -131,22 +132,42 @@ pub fn current_seq(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Whether an organization exists.
-pub fn organization_exists(conn: &Connection, id: &str) -> Result<bool> {
-    Ok(conn
+/// Refuses an organization the server does not know (422, naming `field`).
+pub fn require_organization(conn: &Connection, field: &str, id: &str) -> Result<()> {
+    let exists = conn
         .prepare_cached("SELECT 1 FROM organizations WHERE id = ?1")?
         .query_row([id], |_| Ok(()))
         .optional()?
-        .is_some())
+        .is_some();
+    if exists {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            field,
+            format!("organization {id} does not exist"),
+        ))
+    }
+}
+
+/// Every row `sql` selects with `params`, each read by `read`.
+pub fn all_rows<T, P: Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map(params, read)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 /// All organization ids, for expanding the scope `ALL`.
 pub fn organization_ids(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM organizations ORDER BY id")?;
-    let ids = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(ids)
+    all_rows(conn, "SELECT id FROM organizations ORDER BY id", [], |r| {
+        r.get(0)
+    })
 }
 
 /// Creates an organization (or changes its default language), bumping its
@@ -174,7 +195,7 @@ pub fn upsert_organization(
 /// so the feed never sends both an upsert and a delete for one entity.
 pub fn record_visibility(
     conn: &Connection,
-    collection: &str,
+    collection: Collection,
     id: &str,
     seq: i64,
     lost: &[String],
@@ -186,14 +207,14 @@ pub fn record_visibility(
          ON CONFLICT(collection, entity_id, organization_id) DO UPDATE SET seq = excluded.seq",
     )?;
     for org in lost {
-        insert.execute(rusqlite::params![collection, id, org, seq])?;
+        insert.execute(rusqlite::params![collection.code(), id, org, seq])?;
     }
     let mut delete = conn.prepare_cached(
         "DELETE FROM visibility_losses
          WHERE collection = ?1 AND entity_id = ?2 AND organization_id = ?3",
     )?;
     for org in regained {
-        delete.execute(rusqlite::params![collection, id, org])?;
+        delete.execute(rusqlite::params![collection.code(), id, org])?;
     }
     Ok(())
 }

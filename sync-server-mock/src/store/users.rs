@@ -5,10 +5,8 @@
 use fieldsync_core::model::{Role, Session};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{next_seq, organization_exists};
+use super::{next_seq, require_organization};
 use crate::error::{ApiError, Result};
-
-pub const PROFILE: &str = "profile";
 
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Session, i64)> {
     let role: String = row.get(2)?;
@@ -76,12 +74,7 @@ pub fn update_profile(
 ) -> Result<(Session, i64)> {
     let (current, version) =
         profile(conn, user_id)?.ok_or_else(|| ApiError::NotFound(format!("user {user_id}")))?;
-    if !organization_exists(conn, organization_id)? {
-        return Err(ApiError::validation(
-            "organization_id",
-            format!("organization {organization_id} does not exist"),
-        ));
-    }
+    require_organization(conn, "organization_id", organization_id)?;
     let next = Session::new(user_id, organization_id, role);
     if next == current {
         return Ok((current, version));

@@ -1,5 +1,6 @@
 //! The sync protocol (`/sync/v1`): the change feed devices pull and the
-//! mutations they push. See `openapi.json` and the README for the shapes.
+//! mutations they push, in the messages of `fieldsync_core::sync::protocol`.
+//! See `openapi.json` and the README for the shapes.
 
 pub mod cursor;
 pub mod pull;

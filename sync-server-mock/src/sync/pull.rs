@@ -3,13 +3,14 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use fieldsync_core::ValidationReason;
-use serde::{Deserialize, Serialize};
+use fieldsync_core::sync::protocol::ChangePage;
+use serde::Deserialize;
 
 use super::cursor::Cursor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
-use crate::store::feed::{self, Change, FeedQuery};
+use crate::store::feed::{self, FeedQuery};
 
 pub const DEFAULT_LIMIT: i64 = 500;
 pub const MAX_LIMIT: i64 = 1000;
@@ -19,14 +20,6 @@ pub struct PullQuery {
     pub cursor: Option<String>,
     /// Read as text so a malformed one gets this API's error shape.
     pub limit: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PullResponse {
-    pub changes: Vec<Change>,
-    pub cursor: String,
-    pub has_more: bool,
-    pub remaining: i64,
 }
 
 fn parse_limit(raw: Option<&str>) -> Result<i64> {
@@ -50,7 +43,7 @@ pub async fn changes(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Query(q): Query<PullQuery>,
-) -> Result<Json<PullResponse>> {
+) -> Result<Json<ChangePage>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let given = q.cursor.as_deref().map(Cursor::decode).transpose()?;
     let start = given.clone().unwrap_or_else(|| Cursor {
@@ -76,7 +69,8 @@ pub async fn changes(
         limit: limit as usize,
     };
     let page = state.db.read(move |tx| feed::page(tx, &query)).await?;
-    let has_more = page.remaining > 0;
+    let remaining: u64 = page.remaining.values().sum();
+    let has_more = remaining > 0;
     let last = page.changes.last().map_or(after, |c| c.seq);
     let next = if has_more {
         Cursor {
@@ -98,11 +92,12 @@ pub async fn changes(
         (Some(g), Some(text)) if *g == next => text,
         _ => next.encode(),
     };
-    Ok(Json(PullResponse {
+    Ok(Json(ChangePage {
         changes: page.changes,
         cursor,
         has_more,
-        remaining: page.remaining,
+        remaining,
+        remaining_by_collection: page.remaining,
     }))
 }
 

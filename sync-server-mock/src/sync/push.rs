@@ -4,70 +4,31 @@
 //! Each mutation runs in its own transaction together with the record of
 //! its outcome, so a replayed mutation id gets the first outcome back and
 //! is never applied twice, even when the answer to the first try was lost.
+//!
+//! Rejections and conflicts carry `current`, the customer as the server has
+//! it after the mutation (when the user may see it), so the device can
+//! return to the server's state at once.
 
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
 use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{CustomerDraft, Session, validate_id};
+use fieldsync_core::store::outbox::Rejection;
+use fieldsync_core::sync::protocol::{Mutation, MutationResult, PushRequest, PushResponse};
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
-use crate::store::customers::{self, FieldConflict, UpdateRequest};
+use crate::store::customers::{self, UpdateRequest};
 use crate::store::mutations;
 
 /// Most mutations accepted in one request.
 pub const MAX_BATCH: usize = 500;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Mutation {
-    pub mutation_id: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub operation: String,
-    #[serde(default)]
-    pub changes: Map<String, Value>,
-    #[serde(default)]
-    pub base_version: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PushRequest {
-    pub mutations: Vec<Mutation>,
-}
-
-/// The outcome of one mutation, as answered and as stored for replays.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "lowercase")]
-pub enum Outcome {
-    Applied {
-        mutation_id: String,
-        version: i64,
-    },
-    Rejected {
-        mutation_id: String,
-        code: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        field: Option<String>,
-        reason: String,
-    },
-    /// The fields not listed were applied; `version` is the customer's
-    /// version afterwards.
-    Conflict {
-        mutation_id: String,
-        version: i64,
-        conflicts: Vec<FieldConflict>,
-    },
-}
-
-#[derive(Debug, Serialize)]
-pub struct PushResponse {
-    pub results: Vec<Outcome>,
-}
+/// The only entity devices push.
+const CUSTOMER: &str = "customer";
 
 pub async fn mutations(
     State(state): State<AppState>,
@@ -89,15 +50,11 @@ pub async fn mutations(
 
 /// The stored outcome of a replay, or the outcome of applying `m` now
 /// (stored before the transaction commits).
-fn run_once(conn: &Connection, user: &Session, m: &Mutation) -> Result<Outcome> {
+fn run_once(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
     if m.mutation_id.trim().is_empty() {
         // Without an id there is nothing to remember the outcome by.
-        return Ok(Outcome::Rejected {
-            mutation_id: m.mutation_id.clone(),
-            code: "validation".into(),
-            field: Some("mutation_id".into()),
-            reason: ValidationReason::Blank.to_string(),
-        });
+        let blank = ApiError::invalid("mutation_id", ValidationReason::Blank);
+        return rejected(conn, user, m, &blank);
     }
     if let Some(first) = mutations::outcome(conn, &m.mutation_id)? {
         return Ok(first);
@@ -107,30 +64,46 @@ fn run_once(conn: &Connection, user: &Session, m: &Mutation) -> Result<Outcome> 
         // The server's own failures are not the mutation's outcome: the
         // transaction rolls back and the device retries.
         Err(e @ ApiError::Internal(_)) => return Err(e),
-        Err(e) => Outcome::Rejected {
-            mutation_id: m.mutation_id.clone(),
-            code: match e.code() {
-                code @ ("permission" | "not_found" | "unknown_reference") => code,
-                _ => "validation",
-            }
-            .to_owned(),
-            field: e.field().map(str::to_owned),
-            reason: e.reason(),
-        },
+        Err(e) => rejected(conn, user, m, &e)?,
     };
     mutations::remember(conn, &m.mutation_id, &user.user_id, &outcome)?;
     Ok(outcome)
 }
 
-fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<Outcome> {
-    if m.entity != "customer" {
-        return Err(ApiError::validation(
-            "entity",
-            ValidationReason::UnknownCode.to_string(),
-        ));
+/// `m` refused for `err`, with the customer as the server has it.
+fn rejected(
+    conn: &Connection,
+    user: &Session,
+    m: &Mutation,
+    err: &ApiError,
+) -> Result<MutationResult> {
+    let code = match err.code() {
+        code @ ("permission" | "not_found" | "unknown_reference") => code,
+        _ => "validation",
+    };
+    let current = if m.entity == CUSTOMER {
+        customers::visible_customer(conn, &m.entity_id, &user.organization_id)?
+    } else {
+        None
+    };
+    Ok(MutationResult::Rejected {
+        mutation_id: m.mutation_id.clone(),
+        rejection: Rejection {
+            code: code.to_owned(),
+            field: err.field().map(str::to_owned),
+            reason: err.reason(),
+        },
+        current,
+    })
+}
+
+fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
+    if m.entity != CUSTOMER {
+        return Err(ApiError::invalid("entity", ValidationReason::UnknownCode));
     }
     validate_id("entity_id", &m.entity_id)?;
     let now = Utc::now();
+    let mutation_id = m.mutation_id.clone();
     match m.operation.as_str() {
         "create" => {
             let (draft, org) = CustomerDraft::from_changes(&m.changes)?;
@@ -148,15 +121,15 @@ fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<Outcome> {
                 &user.organization_id,
                 now,
             )?;
-            Ok(Outcome::Applied {
-                mutation_id: m.mutation_id.clone(),
+            Ok(MutationResult::Applied {
+                mutation_id,
                 version: created.version,
             })
         }
         "update" => {
-            let base_version = m.base_version.ok_or_else(|| {
-                ApiError::validation("base_version", ValidationReason::Blank.to_string())
-            })?;
+            let base_version = m
+                .base_version
+                .ok_or_else(|| ApiError::invalid("base_version", ValidationReason::Blank))?;
             let req = UpdateRequest {
                 id: &m.entity_id,
                 changes: m.changes.clone(),
@@ -165,24 +138,24 @@ fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<Outcome> {
                 move_to: None,
             };
             let outcome = customers::update_customer(conn, user, req, now)?;
-            let mutation_id = m.mutation_id.clone();
             let version = outcome.customer.version;
             Ok(if outcome.conflicts.is_empty() {
-                Outcome::Applied {
+                MutationResult::Applied {
                     mutation_id,
                     version,
                 }
             } else {
-                Outcome::Conflict {
+                MutationResult::Conflict {
                     mutation_id,
                     version,
                     conflicts: outcome.conflicts,
+                    current: Some(outcome.customer),
                 }
             })
         }
-        _ => Err(ApiError::validation(
+        _ => Err(ApiError::invalid(
             "operation",
-            ValidationReason::UnknownCode.to_string(),
+            ValidationReason::UnknownCode,
         )),
     }
 }

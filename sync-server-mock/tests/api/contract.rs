@@ -213,7 +213,10 @@ async fn every_documented_operation_answers_as_documented() {
 #[test]
 fn the_response_schemas_refuse_wrong_answers() {
     let pull = validator_for(&json!({"$ref": "#/components/schemas/PullResponse"}));
-    let page = |change: serde_json::Value| json!({"changes": [change], "cursor": "c", "has_more": false, "remaining": 0});
+    let page = |change: serde_json::Value| {
+        json!({"changes": [change], "cursor": "c", "has_more": false,
+                                                   "remaining": 0, "remaining_by_collection": {"segments": 0}})
+    };
     let segment = json!({"id": "s", "organization": "ALL", "name": {"en": "A"}, "visit_frequency": "weekly",
                          "description": null, "version": 1, "updated_at": "2026-11-23T10:00:00Z", "deleted": false});
     let good = json!({"seq": 1, "collection": "segments", "op": "upsert", "id": "s", "version": 1, "data": segment});
@@ -226,7 +229,7 @@ fn the_response_schemas_refuse_wrong_answers() {
     delete_with_data["op"] = json!("delete");
     let mut bad_frequency = good.clone();
     bad_frequency["data"]["visit_frequency"] = json!("hourly");
-    let mut bad_date = good;
+    let mut bad_date = good.clone();
     bad_date["data"]["updated_at"] = json!("yesterday");
     for bad in [
         no_name,
@@ -237,6 +240,11 @@ fn the_response_schemas_refuse_wrong_answers() {
     ] {
         assert!(!pull.is_valid(&page(bad.clone())), "{bad}");
     }
+    for counts in [json!({"invoices": 1}), json!({"customers": -1}), json!([])] {
+        let mut wrong = page(good.clone());
+        wrong["remaining_by_collection"] = counts.clone();
+        assert!(!pull.is_valid(&wrong), "{counts}");
+    }
     let result = validator_for(&json!({"$ref": "#/components/schemas/MutationResult"}));
     assert!(result.is_valid(&json!({"mutation_id": "m", "status": "applied", "version": 2})));
     assert!(!result.is_valid(&json!({"mutation_id": "m", "status": "applied"})));
@@ -245,5 +253,9 @@ fn the_response_schemas_refuse_wrong_answers() {
     ));
     assert!(!result.is_valid(
         &json!({"mutation_id": "m", "status": "conflict", "version": 2, "conflicts": []})
+    ));
+    assert!(!result.is_valid(
+        &json!({"mutation_id": "m", "status": "rejected", "code": "permission", "reason": "r",
+                "current": {"id": "c"}})
     ));
 }

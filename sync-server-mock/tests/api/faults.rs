@@ -4,13 +4,32 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sync_server_mock::{FaultConfig, ServerConfig};
+use sync_server_mock::{FaultConfig, RunningServer, ServerConfig};
 
 use crate::support::{Api, demo, update, with_config};
 
 async fn set_faults(api: &Api, faults: Value) {
     let admin = api.login("admin").await;
     admin.put("/admin/v1/faults", faults).await.expect(200);
+}
+
+/// A demo server started with `faults`, an anonymous client of it and the
+/// technician's.
+async fn faulted(faults: FaultConfig) -> (RunningServer, Api, Api) {
+    let (server, api) = with_config(ServerConfig {
+        faults,
+        ..ServerConfig::demo()
+    })
+    .await;
+    let tech = api.login("tech").await;
+    (server, api, tech)
+}
+
+/// A pull read by hand: its body may be damaged.
+async fn raw_pull(tech: &Api) -> reqwest::Result<reqwest::Response> {
+    tech.request(reqwest::Method::GET, "/sync/v1/changes")
+        .send()
+        .await
 }
 
 #[tokio::test]
@@ -57,12 +76,7 @@ async fn errors_unavailability_and_rate_limits_answer_before_handling() {
 
 #[tokio::test]
 async fn latency_is_added_to_sync_requests() {
-    let (_server, api) = with_config(ServerConfig {
-        faults: "latency_ms=150".parse().unwrap(),
-        ..ServerConfig::demo()
-    })
-    .await;
-    let tech = api.login("tech").await;
+    let (_server, _, tech) = faulted("latency_ms=150".parse().unwrap()).await;
     let started = Instant::now();
     tech.get("/sync/v1/changes").await.expect(200);
     assert!(started.elapsed() >= Duration::from_millis(150));
@@ -70,15 +84,8 @@ async fn latency_is_added_to_sync_requests() {
 
 #[tokio::test]
 async fn a_dropped_connection_sends_headers_and_part_of_the_body() {
-    let (_server, api) = with_config(ServerConfig {
-        faults: "drop_rate=1".parse().unwrap(),
-        ..ServerConfig::demo()
-    })
-    .await;
-    let tech = api.login("tech").await;
-    let resp = tech
-        .request(reqwest::Method::GET, "/sync/v1/changes")
-        .send()
+    let (_server, _, tech) = faulted("drop_rate=1".parse().unwrap()).await;
+    let resp = raw_pull(&tech)
         .await
         .expect("the status line and headers arrive");
     assert_eq!(resp.status(), 200);
@@ -88,17 +95,8 @@ async fn a_dropped_connection_sends_headers_and_part_of_the_body() {
 
 #[tokio::test]
 async fn a_truncated_body_is_half_the_json_with_a_matching_length() {
-    let (_server, api) = with_config(ServerConfig {
-        faults: "truncate_rate=1".parse().unwrap(),
-        ..ServerConfig::demo()
-    })
-    .await;
-    let tech = api.login("tech").await;
-    let resp = tech
-        .request(reqwest::Method::GET, "/sync/v1/changes")
-        .send()
-        .await
-        .unwrap();
+    let (_server, _, tech) = faulted("truncate_rate=1".parse().unwrap()).await;
+    let resp = raw_pull(&tech).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/json");
     let length: usize = resp.headers()["content-length"]
@@ -115,12 +113,7 @@ async fn a_truncated_body_is_half_the_json_with_a_matching_length() {
 
 #[tokio::test]
 async fn a_push_applied_then_failed_is_recovered_by_replaying_it() {
-    let (_server, api) = with_config(ServerConfig {
-        faults: "applied_then_fail_rate=1".parse().unwrap(),
-        ..ServerConfig::demo()
-    })
-    .await;
-    let tech = api.login("tech").await;
+    let (_server, api, tech) = faulted("applied_then_fail_rate=1".parse().unwrap()).await;
     // Pulls are not pushes: no fault.
     tech.get("/sync/v1/changes").await.expect(200);
     let m = update("cust-north-1", 1, json!({"name": "Applied once"}));
@@ -175,12 +168,7 @@ async fn faults_are_read_and_replaced_by_admins() {
 
 /// The statuses of `n` pulls against a fresh server with `faults`.
 async fn statuses(faults: FaultConfig, n: usize) -> Vec<u16> {
-    let (_server, api) = with_config(ServerConfig {
-        faults,
-        ..ServerConfig::demo()
-    })
-    .await;
-    let tech = api.login("tech").await;
+    let (_server, _, tech) = faulted(faults).await;
     let mut out = Vec::new();
     for _ in 0..n {
         out.push(tech.get("/sync/v1/changes").await.status.as_u16());

@@ -70,6 +70,55 @@ async fn the_first_pull_holds_what_the_user_may_see() {
 }
 
 #[tokio::test]
+async fn the_first_page_counts_what_remains_per_collection() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    // The organization, the profile, then the first three picklist values.
+    let page = tech.pull(None, Some(5)).await;
+    let first: Vec<&str> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["collection"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        [
+            "organizations",
+            "profile",
+            "picklist_values",
+            "picklist_values",
+            "picklist_values"
+        ]
+    );
+    assert_eq!(page["remaining"], 14);
+    assert_eq!(
+        page["remaining_by_collection"],
+        json!({"segments": 2, "picklist_values": 8, "customers": 4,
+               "organizations": 0, "profile": 0})
+    );
+    let cursor = page["cursor"].as_str().unwrap();
+    let (rest, _) = tech.pull_all(Some(cursor), 500).await;
+    for (collection, n) in page["remaining_by_collection"].as_object().unwrap() {
+        assert_eq!(
+            of(&rest, collection, None).len() as u64,
+            n.as_u64().unwrap(),
+            "{collection}"
+        );
+    }
+    // Caught up: every collection at zero.
+    let done = tech.pull(None, None).await;
+    assert_eq!(done["remaining"], 0);
+    assert!(
+        done["remaining_by_collection"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|n| *n == 0)
+    );
+}
+
+#[tokio::test]
 async fn pages_have_no_gaps_or_duplicates_and_count_what_remains() {
     let (_server, api) = with_config(ServerConfig {
         generate_customers: 300,
@@ -104,6 +153,42 @@ async fn pages_have_no_gaps_or_duplicates_and_count_what_remains() {
         }
     }
     assert_eq!(pages, total.div_ceil(7));
+    let by_collection = |changes: &[Value]| {
+        let mut counts = std::collections::BTreeMap::<String, u64>::new();
+        for c in changes {
+            *counts
+                .entry(c["collection"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        counts
+    };
+    // Pulled again page by page, each page's counts are what follows it.
+    let all = everything["changes"].as_array().unwrap();
+    let mut cursor: Option<String> = None;
+    let mut done = 0;
+    loop {
+        let page = tech.pull(cursor.as_deref(), Some(50)).await;
+        done += page["changes"].as_array().unwrap().len();
+        let mut expected = by_collection(&all[done..]);
+        for c in [
+            "segments",
+            "picklist_values",
+            "customers",
+            "organizations",
+            "profile",
+        ] {
+            expected.entry(c.to_owned()).or_default();
+        }
+        assert_eq!(
+            page["remaining_by_collection"],
+            json!(expected),
+            "after {done}"
+        );
+        cursor = Some(page["cursor"].as_str().unwrap().to_owned());
+        if page["has_more"] == false {
+            break;
+        }
+    }
     assert_eq!(seen, everything["changes"].as_array().unwrap().clone());
     let seqs: Vec<i64> = seen.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
     assert!(

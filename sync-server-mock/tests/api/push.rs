@@ -1,9 +1,11 @@
 //! Pushed mutations: the segment rule, references, validation,
 //! idempotency and field-level conflicts.
 
+use fieldsync_core::model::RemoteCustomer;
+use fieldsync_core::sync::protocol::{MutationResult, PushRequest};
 use serde_json::{Value, json};
 
-use crate::support::{Api, create, demo, new_id, update};
+use crate::support::{Api, create, demo, mutation, new_id, read_as, update};
 
 async fn version_of(admin: &Api, id: &str) -> Value {
     admin
@@ -295,7 +297,8 @@ async fn an_office_edit_and_a_device_edit_of_one_field_conflict() {
         1,
         json!({"name": "Device name", "last_visit": "2026-11-22", "status_id": "status-prospect"}),
     );
-    let results = tech.push(json!([m.clone()])).await;
+    let mut results = tech.push(json!([m.clone()])).await;
+    let current = results[0].as_object_mut().unwrap().remove("current");
     assert_eq!(
         results[0],
         json!({"mutation_id": m["mutation_id"], "status": "conflict", "version": 3,
@@ -305,6 +308,10 @@ async fn an_office_edit_and_a_device_edit_of_one_field_conflict() {
     assert_eq!(c["name"], "Office name", "the server kept its value");
     assert_eq!(c["last_visit"], "2026-11-22", "the other field was applied");
     assert_eq!(c["version"], 3);
+    let current = current.expect("a conflict carries the customer");
+    assert_eq!(current["name"], "Office name", "the office's value");
+    assert_eq!(current["last_visit"], "2026-11-22", "the device's value");
+    assert_eq!(current, c, "the answer holds the customer as stored");
     // Based on the version that holds the office's edit: applied.
     let results = tech
         .push(json!([update(
@@ -388,4 +395,111 @@ async fn edits_of_different_fields_both_apply() {
         r[0]["version"], 6,
         "nothing else to apply: version unchanged"
     );
+}
+
+/// The rejection and the customer a rejected mutation carries.
+fn rejection(result: &MutationResult) -> (&str, Option<&str>, Option<&RemoteCustomer>) {
+    match result {
+        MutationResult::Rejected {
+            rejection, current, ..
+        } => (
+            rejection.code.as_str(),
+            rejection.field.as_deref(),
+            current.as_ref(),
+        ),
+        other => panic!("not rejected: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rejections_carry_the_customer_as_the_server_has_it() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let admin = api.login("admin").await;
+    let segment_change = mutation(
+        "cust-north-1",
+        "update",
+        json!({"segment_id": "seg-wholesale", "name": "Renamed"}),
+        Some(1),
+    );
+    let cases = vec![
+        // A visible customer: the server's state, nothing of the mutation.
+        segment_change.clone(),
+        mutation(
+            "cust-north-2",
+            "update",
+            json!({"status_id": "status-nope"}),
+            Some(1),
+        ),
+        mutation("cust-north-3", "create", json!({"name": "Taken"}), None),
+        // No customer the user can see: nothing to return to.
+        mutation(
+            &new_id(),
+            "create",
+            json!({"name": "Elsewhere", "organization_id": "org-south"}),
+            None,
+        ),
+        mutation(
+            &new_id(),
+            "create",
+            json!({"name": "X", "segment_id": "seg-nope"}),
+            None,
+        ),
+        mutation(&new_id(), "create", json!({"name": " "}), None),
+        mutation("cust-south-1", "update", json!({"name": "Mine"}), Some(1)),
+        mutation("cust-missing", "update", json!({"name": "X"}), Some(1)),
+    ];
+    let answer = tech
+        .push_typed(&PushRequest {
+            mutations: cases.clone(),
+        })
+        .await;
+    let found: Vec<_> = answer.results.iter().map(rejection).collect();
+    let (code, field, current) = found[0];
+    assert_eq!((code, field), ("permission", Some("segment_id")));
+    let current = current.expect("the customer the technician may not re-segment");
+    assert_eq!(current.segment_id.as_deref(), Some("seg-retail"));
+    assert_eq!(current.name, "Bakkerij Janssens");
+    assert_eq!(current.version, 1);
+    let stored: RemoteCustomer = read_as(&version_of(&admin, "cust-north-1").await);
+    assert_eq!(current, &stored);
+    let (code, _, current) = found[1];
+    assert_eq!(code, "unknown_reference");
+    assert_eq!(current.unwrap().status_id.as_deref(), Some("status-active"));
+    let (code, field, current) = found[2];
+    assert_eq!((code, field), ("validation", Some("entity_id")));
+    assert_eq!(
+        current.unwrap().name,
+        "Hotel Zonneveld",
+        "the id's customer"
+    );
+    for (i, (code, _, current)) in found.iter().enumerate().skip(3) {
+        assert!(current.is_none(), "{i} {code}: {:?}", cases[i]);
+    }
+    let codes: Vec<_> = found[3..].iter().map(|f| f.0).collect();
+    assert_eq!(
+        codes,
+        [
+            "permission",
+            "unknown_reference",
+            "validation",
+            "not_found",
+            "not_found"
+        ]
+    );
+
+    // A replay answers the first outcome, `current` as it was then.
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-1",
+            json!({"name": "Office name"}),
+        )
+        .await
+        .expect(200);
+    let replay = tech
+        .push_typed(&PushRequest {
+            mutations: vec![segment_change],
+        })
+        .await;
+    assert_eq!(replay.results[0], answer.results[0]);
 }

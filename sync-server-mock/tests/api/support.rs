@@ -1,12 +1,19 @@
 //! Test support: a server per test and an HTTP client that checks every
 //! JSON answer against the response schema openapi.json gives for its
-//! path, method and status (and fails on an undocumented status).
+//! path, method and status (and fails on an undocumented status). Sync
+//! requests are built from fieldsync-core's protocol types, and sync
+//! answers must read back as them, unchanged.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use fieldsync_core::sync::protocol::{
+    ChangePage, LoginRequest, LoginResponse, Mutation, PushRequest, PushResponse,
+};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sync_server_mock::{OPENAPI_JSON, RunningServer, ServerConfig, spawn};
 
@@ -153,15 +160,17 @@ impl Api {
     /// The same server and record of seen operations, signed in as `user`
     /// (whose password is their name in the demo data).
     pub async fn login(&self, user: &str) -> Api {
+        let request = LoginRequest {
+            username: user.into(),
+            password: user.into(),
+        };
         let body = self
-            .post(
-                "/auth/v1/login",
-                json!({"username": user, "password": user}),
-            )
+            .post("/auth/v1/login", to_json(&request))
             .await
             .expect(200);
+        let answer: LoginResponse = read_as(&body);
         Api {
-            token: Some(body["access_token"].as_str().unwrap().to_owned()),
+            token: Some(answer.access_token),
             ..self.clone()
         }
     }
@@ -216,13 +225,24 @@ impl Api {
         self.send(Method::DELETE, path, None).await
     }
 
-    /// Pushes mutations and returns the results.
+    /// Pushes mutations and returns the results (each a core
+    /// `MutationResult` on the wire).
     pub async fn push(&self, mutations: Value) -> Vec<Value> {
         let body = self
             .post("/sync/v1/mutations", json!({ "mutations": mutations }))
             .await
             .expect(200);
+        let _: PushResponse = read_as(&body);
         body["results"].as_array().unwrap().clone()
+    }
+
+    /// Pushes well-formed mutations, as a device would.
+    pub async fn push_typed(&self, request: &PushRequest) -> PushResponse {
+        let body = self
+            .post("/sync/v1/mutations", to_json(request))
+            .await
+            .expect(200);
+        read_as(&body)
     }
 
     /// Pulls one page.
@@ -236,7 +256,14 @@ impl Api {
         if let Some(l) = limit {
             path.push_str(&format!("{sep}limit={l}"));
         }
-        self.get(&path).await.expect(200)
+        let body = self.get(&path).await.expect(200);
+        let page: ChangePage = read_as(&body);
+        assert_eq!(
+            page.remaining_by_collection.values().sum::<u64>(),
+            page.remaining,
+            "the counts per collection add up to `remaining`"
+        );
+        body
     }
 
     /// Pulls until `has_more` is false; returns every change and the last
@@ -271,16 +298,44 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// `value` serialized.
+pub fn to_json(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).expect("serializable")
+}
+
+/// `body` read as a protocol type, which must hold all of it: written back
+/// it is `body` again.
+#[track_caller]
+pub fn read_as<T: Serialize + DeserializeOwned>(body: &Value) -> T {
+    let typed: T = serde_json::from_value(body.clone())
+        .unwrap_or_else(|e| panic!("not a {}: {e}\n{body:#}", std::any::type_name::<T>()));
+    assert_eq!(&to_json(&typed), body, "read and written back");
+    typed
+}
+
+/// A customer mutation as a device makes it.
+pub fn mutation(id: &str, operation: &str, changes: Value, base_version: Option<i64>) -> Mutation {
+    let Value::Object(changes) = changes else {
+        panic!("changes are an object: {changes}");
+    };
+    Mutation {
+        mutation_id: new_id(),
+        entity: "customer".into(),
+        entity_id: id.into(),
+        operation: operation.into(),
+        changes,
+        base_version,
+    }
+}
+
 /// A create mutation.
 pub fn create(id: &str, changes: Value) -> Value {
-    json!({"mutation_id": new_id(), "entity": "customer", "entity_id": id,
-           "operation": "create", "changes": changes, "base_version": null})
+    to_json(&mutation(id, "create", changes, None))
 }
 
 /// An update mutation.
 pub fn update(id: &str, base_version: i64, changes: Value) -> Value {
-    json!({"mutation_id": new_id(), "entity": "customer", "entity_id": id,
-           "operation": "update", "changes": changes, "base_version": base_version})
+    to_json(&mutation(id, "update", changes, Some(base_version)))
 }
 
 /// The changes of one collection (and, if given, one id) in `changes`.
