@@ -141,6 +141,7 @@ pub async fn update(
                 base_version: None,
                 visible_to: own.as_deref(),
                 move_to,
+                made_while_new: false,
             };
             store::update_customer(tx, &user, req, Utc::now())
         })

@@ -8,6 +8,7 @@
 //! version after `b`; then the server keeps its value and reports `f`.
 
 use chrono::{DateTime, Utc};
+use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{
     Customer, CustomerDraft, CustomerField, CustomerUpdate, RemoteCustomer, Session, validate_id,
 };
@@ -193,6 +194,30 @@ pub struct UpdateRequest<'a> {
     pub visible_to: Option<&'a str>,
     /// Moves the customer to another organization (office edits only).
     pub move_to: Option<String>,
+    /// A device change made on top of its own create before it heard the
+    /// create was accepted (sent with `base_version: null`). For the segment
+    /// rule the customer still counts as new, as it did on the device, but
+    /// only while nobody but its creator has touched it; otherwise it is
+    /// refused (validation, field `base_version`).
+    pub made_while_new: bool,
+}
+
+/// Whether `actor` created the customer and is the only one who changed it.
+fn untouched_by_others(
+    conn: &Connection,
+    customer_id: &str,
+    created_by: &str,
+    actor: &str,
+) -> Result<bool> {
+    if created_by != actor {
+        return Ok(false);
+    }
+    let others: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM customer_fields WHERE customer_id = ?1 AND actor <> ?2",
+        )?
+        .query_row([customer_id, actor], |r| r.get(0))?;
+    Ok(others == 0)
 }
 
 /// The version at which `field` of a customer last changed, and by whom.
@@ -234,8 +259,20 @@ pub fn update_customer(
     // Validate everything sent, conflicting or not, so a bad value is
     // reported whatever else happened to the customer.
     let full = CustomerUpdate::from_changes(&req.changes)?;
+    if req.made_while_new && !untouched_by_others(conn, req.id, &row.created_by, &actor.user_id)? {
+        return Err(ApiError::invalid("base_version", ValidationReason::Blank));
+    }
     if let Some(requested) = &full.segment_id {
-        check_segment_change(actor.role, &current, requested.as_deref())?;
+        // As the device saw it when the change was made.
+        let as_seen = Customer {
+            version: if req.made_while_new {
+                None
+            } else {
+                current.version
+            },
+            ..current.clone()
+        };
+        check_segment_change(actor.role, &as_seen, requested.as_deref())?;
     }
     let (wanted, _) = full.apply_to(&current, now)?;
 

@@ -127,15 +127,16 @@ fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResu
             })
         }
         "update" => {
-            let base_version = m
-                .base_version
-                .ok_or_else(|| ApiError::invalid("base_version", ValidationReason::Blank))?;
+            // `base_version: null` marks a change the device made while the
+            // customer was still new to it (before it heard its create was
+            // accepted): see `UpdateRequest::made_while_new`.
             let req = UpdateRequest {
                 id: &m.entity_id,
                 changes: m.changes.clone(),
-                base_version: Some(base_version),
+                base_version: Some(m.base_version.unwrap_or(1)),
                 visible_to: Some(&user.organization_id),
                 move_to: None,
+                made_while_new: m.base_version.is_none(),
             };
             let outcome = customers::update_customer(conn, user, req, now)?;
             let version = outcome.customer.version;

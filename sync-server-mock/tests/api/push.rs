@@ -503,3 +503,50 @@ async fn rejections_carry_the_customer_as_the_server_has_it() {
         .await;
     assert_eq!(replay.results[0], answer.results[0]);
 }
+
+/// An update sent with `base_version: null` was made on the device while
+/// the customer was still new there: a technician may still have changed
+/// its segment, as long as nobody else has touched the customer.
+#[tokio::test]
+async fn changes_made_while_a_customer_was_new_follow_the_new_customer_rule() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let id = new_id();
+    let made_offline = serde_json::to_value(mutation(
+        &id,
+        "update",
+        json!({"segment_id": "seg-wholesale"}),
+        None,
+    ))
+    .unwrap();
+    let results = tech
+        .push(json!([
+            create(&id, json!({"name": "Depot", "segment_id": "seg-retail"})),
+            made_offline
+        ]))
+        .await;
+    assert_eq!(results[0]["status"], "applied");
+    assert_eq!(results[1]["status"], "applied", "{results:?}");
+    let admin = api.login("admin").await;
+    assert_eq!(version_of(&admin, &id).await["segment_id"], "seg-wholesale");
+
+    // Once someone else has changed the customer it is existing for sure:
+    // the same kind of change is refused.
+    admin
+        .put(
+            &format!("/portal/v1/customers/{id}"),
+            json!({"name": "Depot (office)"}),
+        )
+        .await
+        .expect(200);
+    let late = mutation(&id, "update", json!({"segment_id": "seg-retail"}), None);
+    let results = tech.push(json!([late])).await;
+    assert_eq!(results[0]["status"], "rejected");
+    assert_eq!(results[0]["field"], "base_version");
+
+    // And a customer someone else created never was new to this user.
+    let other = mutation("cust-north-2", "update", json!({"name": "X"}), None);
+    let results = tech.push(json!([other])).await;
+    assert_eq!(results[0]["status"], "rejected");
+    assert_eq!(results[0]["code"], "validation");
+}
