@@ -25,7 +25,10 @@ fn assert_one_line_error(o: &Output, contains: &str) {
     assert!(!o.status.success());
     let err = stderr(o);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error: ") && err.contains(contains), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains(contains),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }
 
@@ -60,19 +63,47 @@ fn sync_then_inspect_a_device_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tech.db");
     let db = db.to_str().unwrap();
-    let out = fieldsync(&["sync", "--server", &server.url(), "--user", "tech", "--password", "tech", "--db", db]);
+    let out = fieldsync(&[
+        "sync",
+        "--server",
+        &server.url(),
+        "--user",
+        "tech",
+        "--password",
+        "tech",
+        "--db",
+        db,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("downloaded"));
 
     let segments = stdout(&fieldsync(&["segments", "--db", db, "--locale", "nl"]));
-    assert!(segments.contains("Detailhandel") && segments.contains("Groothandel"), "{segments}");
+    assert!(
+        segments.contains("Detailhandel") && segments.contains("Groothandel"),
+        "{segments}"
+    );
     assert!(segments.contains("2 segment(s)"));
-    let customers = stdout(&fieldsync(&["customers", "--db", db, "--search", "bakkerij"]));
+    let customers = stdout(&fieldsync(&[
+        "customers",
+        "--db",
+        db,
+        "--search",
+        "bakkerij",
+    ]));
     assert!(customers.contains("Bakkerij Janssens"), "{customers}");
-    let filtered = stdout(&fieldsync(&["customers", "--db", db, "--segment", "seg-wholesale"]));
+    let filtered = stdout(&fieldsync(&[
+        "customers",
+        "--db",
+        db,
+        "--segment",
+        "seg-wholesale",
+    ]));
     assert!(!filtered.contains("Bakkerij Janssens"), "{filtered}");
     let status = stdout(&fieldsync(&["status", "--db", db]));
-    assert!(status.contains("session: user-tech (technician, org-north)"), "{status}");
+    assert!(
+        status.contains("session: user-tech (technician, org-north)"),
+        "{status}"
+    );
     assert!(status.contains("waiting for upload: 0"));
     assert!(!status.contains("last successful sync: never"));
 }
@@ -83,20 +114,56 @@ fn errors_are_one_clear_line() {
     let missing = dir.path().join("missing.db");
     let missing = missing.to_str().unwrap();
     assert_one_line_error(&fieldsync(&["segments", "--db", missing]), "no database at");
-    assert_one_line_error(&fieldsync(&["status", "--db", missing]), "run `fieldsync sync` first");
+    assert_one_line_error(
+        &fieldsync(&["status", "--db", missing]),
+        "run `fieldsync sync` first",
+    );
 
     let server = spawn_blocking_server(ServerConfig::demo()).unwrap();
     let db = dir.path().join("tech.db");
     let db = db.to_str().unwrap();
-    let wrong = fieldsync(&["sync", "--server", &server.url(), "--user", "tech", "--password", "nope", "--db", db]);
+    let wrong = fieldsync(&[
+        "sync",
+        "--server",
+        &server.url(),
+        "--user",
+        "tech",
+        "--password",
+        "nope",
+        "--db",
+        db,
+    ]);
     assert_one_line_error(&wrong, "refused the credentials");
 
-    let ok = fieldsync(&["sync", "--server", &server.url(), "--user", "tech", "--password", "tech", "--db", db]);
+    let ok = fieldsync(&[
+        "sync",
+        "--server",
+        &server.url(),
+        "--user",
+        "tech",
+        "--password",
+        "tech",
+        "--db",
+        db,
+    ]);
     assert!(ok.status.success());
-    assert_one_line_error(&fieldsync(&["segments", "--db", db, "--locale", "n!"]), "invalid --locale");
+    assert_one_line_error(
+        &fieldsync(&["segments", "--db", db, "--locale", "n!"]),
+        "invalid --locale",
+    );
 
     // Nothing listens there: the run gives up after its retries, one line.
     drop(server);
-    let offline = fieldsync(&["sync", "--server", "http://127.0.0.1:9", "--user", "tech", "--password", "tech", "--db", db]);
+    let offline = fieldsync(&[
+        "sync",
+        "--server",
+        "http://127.0.0.1:9",
+        "--user",
+        "tech",
+        "--password",
+        "tech",
+        "--db",
+        db,
+    ]);
     assert_one_line_error(&offline, "network error");
 }

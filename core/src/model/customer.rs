@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{PicklistKind, VisitFrequency, required_text, validate_id};
+use super::{PicklistKind, required_text, validate_id};
 use crate::error::{Error, Result, ValidationReason};
 
 pub const MAX_CUSTOMER_NAME_CHARS: usize = 200;
@@ -343,7 +343,7 @@ fn validate_references(c: &Customer) -> Result<()> {
     ])
 }
 
-fn validate_reference_ids(ids: [(&str, &Option<String>); 5]) -> Result<()> {
+pub(super) fn validate_reference_ids(ids: [(&str, &Option<String>); 5]) -> Result<()> {
     for (field, id) in ids {
         if let Some(id) = id {
             validate_id(field, id)?;
@@ -352,121 +352,10 @@ fn validate_reference_ids(ids: [(&str, &Option<String>); 5]) -> Result<()> {
     Ok(())
 }
 
-/// A customer as the server sends it (the change feed's record).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteCustomer {
-    pub id: String,
-    pub organization_id: String,
-    pub name: String,
-    #[serde(default)]
-    pub status_id: Option<String>,
-    #[serde(default)]
-    pub source_id: Option<String>,
-    #[serde(default)]
-    pub industry_id: Option<String>,
-    #[serde(default)]
-    pub channel_id: Option<String>,
-    #[serde(default)]
-    pub segment_id: Option<String>,
-    #[serde(default)]
-    pub last_visit: Option<NaiveDate>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    #[serde(default)]
-    pub deleted: bool,
-}
-
-impl RemoteCustomer {
-    /// The wire form of a customer at server version `version`.
-    pub fn from_customer(c: &Customer, version: i64, deleted: bool) -> Self {
-        RemoteCustomer {
-            id: c.id.clone(),
-            organization_id: c.organization_id.clone(),
-            name: c.name.clone(),
-            status_id: c.status_id.clone(),
-            source_id: c.source_id.clone(),
-            industry_id: c.industry_id.clone(),
-            channel_id: c.channel_id.clone(),
-            segment_id: c.segment_id.clone(),
-            last_visit: c.last_visit,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            version,
-            deleted,
-        }
-    }
-
-    pub fn into_customer(self) -> Customer {
-        Customer {
-            id: self.id,
-            organization_id: self.organization_id,
-            name: self.name,
-            status_id: self.status_id,
-            source_id: self.source_id,
-            industry_id: self.industry_id,
-            channel_id: self.channel_id,
-            segment_id: self.segment_id,
-            last_visit: self.last_visit,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: Some(self.version),
-        }
-    }
-
-    pub fn validate(&self) -> Result<()> {
-        validate_id("id", &self.id)?;
-        validate_id("organization_id", &self.organization_id)?;
-        required_text("name", &self.name, MAX_CUSTOMER_NAME_CHARS)?;
-        validate_reference_ids([
-            ("status_id", &self.status_id),
-            ("source_id", &self.source_id),
-            ("industry_id", &self.industry_id),
-            ("channel_id", &self.channel_id),
-            ("segment_id", &self.segment_id),
-        ])
-    }
-}
-
-/// A customer's segment as the screen shows it. `label` is `None` when the
-/// segment has not reached this device (yet); `deleted` when the Portal has
-/// deleted it since it was assigned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SegmentLabel {
-    pub id: String,
-    pub label: Option<String>,
-    pub deleted: bool,
-}
-
-/// A customer as the app shows it, for the current session and locale.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CustomerView {
-    pub customer: Customer,
-    pub segment: Option<SegmentLabel>,
-    /// Whether the current session may change the segment: always on a new
-    /// customer, only for managers and admins on an existing one.
-    pub segment_editable: bool,
-}
-
-/// How many customers carry a segment (`segment` `None`: no segment).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SegmentCount {
-    pub segment: Option<SegmentLabel>,
-    pub count: u64,
-}
-
-/// A customer due for a visit: `due_on` is last visit plus the segment's
-/// frequency, `None` when the customer was never visited.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DueVisit {
-    pub customer: CustomerView,
-    pub visit_frequency: VisitFrequency,
-    pub due_on: Option<NaiveDate>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RemoteCustomer;
 
     fn now() -> DateTime<Utc> {
         "2026-11-23T10:00:00Z".parse().unwrap()

@@ -5,21 +5,24 @@ mod customer;
 mod frequency;
 mod locale;
 mod picklist;
+mod remote;
 mod segment;
 mod session;
+mod views;
 
 pub use customer::{
-    Customer, CustomerDraft, CustomerField, CustomerUpdate, CustomerView, DueVisit,
-    MAX_CUSTOMER_NAME_CHARS, RemoteCustomer, SegmentCount, SegmentLabel,
+    Customer, CustomerDraft, CustomerField, CustomerUpdate, MAX_CUSTOMER_NAME_CHARS,
 };
 pub use frequency::VisitFrequency;
 pub use locale::{LanguageTag, LocalizedText};
 pub use picklist::{PicklistDraft, PicklistKind, PicklistOption, PicklistValue};
+pub use remote::RemoteCustomer;
 pub use segment::{
     MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS, OrgScope, Segment, SegmentDefinition, SegmentDraft,
     SegmentOption,
 };
 pub use session::{Organization, Role, Session};
+pub use views::{CustomerView, DueVisit, SegmentCount, SegmentLabel};
 
 use crate::error::{Error, Result, ValidationReason};
 
