@@ -226,6 +226,15 @@ async fn the_background_loop_retries_on_its_own_without_a_new_write() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(portal.customer(&c.id).await.is_some());
+
+    // On demand: a new write and `sync_now` do not wait for the interval.
+    let d = device.store.create_customer(CustomerDraft::named("Right away")).unwrap();
+    background.sync_now();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while portal.customer(&d.id).await.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "sync_now did not sync");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     background.stop();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!background.is_running());
