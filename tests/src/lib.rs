@@ -186,6 +186,18 @@ impl Device {
         }
     }
 
+    /// A device of `user` at `<dir>/<user>.db`, with its first sync done.
+    pub async fn synced(dir: &Path, portal: &Portal, user: &str) -> Device {
+        let device = Device::open(
+            &dir.join(format!("{user}.db")),
+            &portal.url(),
+            user,
+            fast_settings(),
+        );
+        device.sync().await;
+        device
+    }
+
     pub async fn sync(&self) -> SyncReport {
         self.client.sync().await.expect("sync succeeds")
     }

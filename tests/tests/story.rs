@@ -84,13 +84,7 @@ async fn first_incremental_and_idle_syncs() {
 async fn the_segment_rule_on_the_device_and_on_the_server() {
     let portal = Portal::demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let tech = Device::open(
-        &dir.path().join("tech.db"),
-        &portal.url(),
-        "tech",
-        fast_settings(),
-    );
-    tech.sync().await;
+    let tech = Device::synced(dir.path(), &portal, "tech").await;
 
     // A technician picks the segment on a new customer, and may still change
     // it until the server has accepted the customer.
@@ -138,13 +132,7 @@ async fn the_segment_rule_on_the_device_and_on_the_server() {
     assert_eq!(results["results"][0]["code"], "permission");
 
     // A manager's change goes through, and reaches the technician.
-    let manager = Device::open(
-        &dir.path().join("manager.db"),
-        &portal.url(),
-        "manager",
-        fast_settings(),
-    );
-    manager.sync().await;
+    let manager = Device::synced(dir.path(), &portal, "manager").await;
     assert!(
         manager
             .store
@@ -172,13 +160,7 @@ async fn the_segment_rule_on_the_device_and_on_the_server() {
 async fn a_deleted_segment_leaves_the_dropdown_but_keeps_its_label() {
     let portal = Portal::demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let tech = Device::open(
-        &dir.path().join("tech.db"),
-        &portal.url(),
-        "tech",
-        fast_settings(),
-    );
-    tech.sync().await;
+    let tech = Device::synced(dir.path(), &portal, "tech").await;
     let c = tech
         .store
         .create_customer(CustomerDraft {
@@ -216,13 +198,7 @@ async fn a_deleted_segment_leaves_the_dropdown_but_keeps_its_label() {
 async fn a_segment_deleted_while_a_new_customer_waits_is_refused_without_blocking_the_queue() {
     let portal = Portal::demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let tech = Device::open(
-        &dir.path().join("tech.db"),
-        &portal.url(),
-        "tech",
-        fast_settings(),
-    );
-    tech.sync().await;
+    let tech = Device::synced(dir.path(), &portal, "tech").await;
 
     // Offline: a new customer with Wholesale, then another without a segment.
     let doomed = tech
@@ -269,13 +245,7 @@ async fn a_segment_deleted_while_a_new_customer_waits_is_refused_without_blockin
 async fn an_office_edit_and_a_device_edit_of_the_same_customer() {
     let portal = Portal::demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let manager = Device::open(
-        &dir.path().join("manager.db"),
-        &portal.url(),
-        "manager",
-        fast_settings(),
-    );
-    manager.sync().await;
+    let manager = Device::synced(dir.path(), &portal, "manager").await;
 
     // Offline on the device: segment and name; at the office: segment.
     manager
@@ -378,13 +348,7 @@ async fn two_devices_converge() {
 async fn the_session_follows_the_server_when_an_admin_changes_the_role() {
     let portal = Portal::demo().await;
     let dir = tempfile::tempdir().unwrap();
-    let tech = Device::open(
-        &dir.path().join("tech.db"),
-        &portal.url(),
-        "tech",
-        fast_settings(),
-    );
-    tech.sync().await;
+    let tech = Device::synced(dir.path(), &portal, "tech").await;
     let existing = "cust-north-1";
     assert!(
         !tech
