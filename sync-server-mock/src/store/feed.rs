@@ -9,6 +9,7 @@
 //! also deletes what only the previous organization saw (`prev_org`).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use fieldsync_core::model::{LanguageTag, Organization};
 use fieldsync_core::sync::Collection;
@@ -44,29 +45,105 @@ pub struct FeedPage {
     pub head: i64,
 }
 
-/// Every change visible to the user after `?1`: `?2` organization, `?3`
-/// user, `?4` previous organization or NULL. `lost` rows become deletes.
-const UNION: &str = "
-    SELECT seq, 'segments' AS collection, id, 0 AS lost FROM segments
-        WHERE seq > ?1 AND (organization IS NULL OR organization = ?2)
-    UNION ALL SELECT seq, 'picklist_values', id, 0 FROM picklist_values
-        WHERE seq > ?1 AND (organization IS NULL OR organization = ?2)
-    UNION ALL SELECT seq, 'customers', id, 0 FROM customers
-        WHERE seq > ?1 AND organization_id = ?2
-    UNION ALL SELECT seq, 'organizations', id, 0 FROM organizations
-        WHERE seq > ?1 AND id = ?2
-    UNION ALL SELECT seq, 'profile', id, 0 FROM users
-        WHERE seq > ?1 AND id = ?3
-    UNION ALL SELECT seq, collection, entity_id, 1 FROM visibility_losses
-        WHERE ?4 IS NULL AND seq > ?1 AND organization_id = ?2
-    UNION ALL SELECT seq, 'segments', id, 1 FROM segments
-        WHERE ?4 IS NOT NULL AND seq > ?1 AND organization = ?4
-    UNION ALL SELECT seq, 'picklist_values', id, 1 FROM picklist_values
-        WHERE ?4 IS NOT NULL AND seq > ?1 AND organization = ?4
-    UNION ALL SELECT seq, 'customers', id, 1 FROM customers
-        WHERE ?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4
-    UNION ALL SELECT seq, 'organizations', id, 1 FROM organizations
-        WHERE ?4 IS NOT NULL AND seq > ?1 AND id = ?4";
+/// The feed's arms: every change visible to the user after `?1`; `?2`
+/// organization, `?3` user, `?4` previous organization or NULL. Each is
+/// (collection, table, id column, lost, condition); `lost` rows become
+/// deletes.
+const ARMS: &[(&str, &str, &str, u8, &str)] = &[
+    (
+        "'segments'",
+        "segments",
+        "id",
+        0,
+        "seq > ?1 AND (organization IS NULL OR organization = ?2)",
+    ),
+    (
+        "'picklist_values'",
+        "picklist_values",
+        "id",
+        0,
+        "seq > ?1 AND (organization IS NULL OR organization = ?2)",
+    ),
+    (
+        "'customers'",
+        "customers",
+        "id",
+        0,
+        "seq > ?1 AND organization_id = ?2",
+    ),
+    (
+        "'organizations'",
+        "organizations",
+        "id",
+        0,
+        "seq > ?1 AND id = ?2",
+    ),
+    ("'profile'", "users", "id", 0, "seq > ?1 AND id = ?3"),
+    (
+        "collection",
+        "visibility_losses",
+        "entity_id",
+        1,
+        "?4 IS NULL AND seq > ?1 AND organization_id = ?2",
+    ),
+    (
+        "'segments'",
+        "segments",
+        "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization = ?4",
+    ),
+    (
+        "'picklist_values'",
+        "picklist_values",
+        "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization = ?4",
+    ),
+    (
+        "'customers'",
+        "customers",
+        "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4",
+    ),
+    (
+        "'organizations'",
+        "organizations",
+        "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND id = ?4",
+    ),
+];
+
+/// One page: a compound SELECT ordered at the top, so SQLite merges the
+/// arms, each read in seq order from its index, and stops at the limit
+/// (`?5`) instead of sorting everything after the cursor.
+static PAGE_SQL: LazyLock<String> = LazyLock::new(|| {
+    let arms: Vec<_> = ARMS
+        .iter()
+        .map(|(collection, table, id, lost, condition)| {
+            format!("SELECT seq, {collection} AS collection, {id} AS id, {lost} AS lost FROM {table} WHERE {condition}")
+        })
+        .collect();
+    format!("{} ORDER BY seq LIMIT ?5", arms.join(" UNION ALL "))
+});
+
+/// What remains after a page, per collection: the arms select no other
+/// column, so the customers' arm is read from its (organization_id, seq)
+/// index alone.
+static REMAINING_SQL: LazyLock<String> = LazyLock::new(|| {
+    let arms: Vec<_> = ARMS
+        .iter()
+        .map(|(collection, table, _, _, condition)| {
+            format!("SELECT {collection} AS collection FROM {table} WHERE {condition}")
+        })
+        .collect();
+    format!(
+        "SELECT collection, COUNT(*) FROM ({}) GROUP BY collection",
+        arms.join(" UNION ALL ")
+    )
+});
 
 /// Reads one page of the feed; seqs are unique across it (every change
 /// takes its own), so paging by seq has neither gaps nor duplicates.
@@ -74,10 +151,7 @@ pub fn page(conn: &Connection, q: &FeedQuery) -> Result<FeedPage> {
     debug_assert_ne!(q.prev_org.as_deref(), Some(q.organization_id.as_str()));
     let keys: Vec<(i64, String, String, bool)> = all_rows(
         conn,
-        // A compound SELECT ordered at the top: SQLite merges the arms, each
-        // read in seq order from its index, and stops at the limit instead
-        // of sorting everything after the cursor.
-        &format!("{UNION} ORDER BY seq LIMIT ?5"),
+        &PAGE_SQL,
         params![
             q.after,
             q.organization_id,
@@ -94,7 +168,7 @@ pub fn page(conn: &Connection, q: &FeedQuery) -> Result<FeedPage> {
     let last = changes.last().map_or(q.after, |c| c.seq);
     let counts: Vec<(String, i64)> = all_rows(
         conn,
-        &format!("SELECT collection, COUNT(*) FROM ({UNION}) GROUP BY collection"),
+        &REMAINING_SQL,
         params![last, q.organization_id, q.user_id, q.prev_org],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
