@@ -22,7 +22,7 @@ use fieldsync_core::Store;
 use fieldsync_core::model::CustomerDraft;
 use fieldsync_core::sync::protocol::{ChangePage, PushRequest};
 use fieldsync_core::sync::{Credentials, SyncSettings};
-use serde_json::json;
+use fieldsync_e2e::token;
 use sync_server_mock::{ServerConfig, spawn_blocking_server};
 
 const CUSTOMERS: usize = 100_000;
@@ -67,18 +67,6 @@ fn client(store: Arc<Store>, url: &str, user: &str) -> SyncClient {
     SyncClient::new(store, &HttpConfig::new(url), credentials, settings).unwrap()
 }
 
-async fn token(http: &reqwest::Client, url: &str, user: &str) -> String {
-    let body: serde_json::Value = http
-        .post(format!("{url}/auth/v1/login"))
-        .json(&json!({"username": user, "password": user}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
-}
 
 fn initial_sync(runtime: &tokio::runtime::Runtime) {
     let server = spawn_blocking_server(ServerConfig {

@@ -148,7 +148,8 @@ impl Portal {
     }
 }
 
-async fn token(http: &reqwest::Client, url: &str, user: &str) -> String {
+/// A bearer token for a demo user (password = user name).
+pub async fn token(http: &reqwest::Client, url: &str, user: &str) -> String {
     let body: Value = http
         .post(format!("{url}/auth/v1/login"))
         .json(&json!({"username": user, "password": user}))
