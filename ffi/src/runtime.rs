@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn a_task_runs_on_the_shared_runtime() {
-        let name = futures_executor(run(async {
+        let name = block_on(run(async {
             std::thread::current().name().map(str::to_owned)
         }));
         assert_eq!(name.unwrap().as_deref(), Some("fieldsync"));
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn a_panic_comes_back_as_an_internal_error() {
-        let result = futures_executor(run(async {
+        let result = block_on(run(async {
             if true {
                 panic!("boom {}", 42);
             }
@@ -144,12 +144,9 @@ mod tests {
         panic!("the task was not aborted");
     }
 
-    /// Awaits a future on a plain thread, as a foreign executor would.
-    fn futures_executor<F: Future>(future: F) -> F::Output {
-        runtime_free_block_on(future)
-    }
-
-    fn runtime_free_block_on<F: Future>(future: F) -> F::Output {
+    /// Awaits a future on a plain thread (no tokio), as a foreign executor
+    /// would.
+    fn block_on<F: Future>(future: F) -> F::Output {
         use std::task::{Wake, Waker};
         struct ThreadWaker(std::thread::Thread);
         impl Wake for ThreadWaker {
