@@ -15,16 +15,6 @@ cd "$(dirname "$0")/.."
 out=target/bindings
 lib_kind=${FIELDSYNC_LIB:-release-small}
 
-# SQLite features fieldsync does not use (full-text search, R*Tree, JSON
-# functions, extensions...), left out of the shipped library. The Rust tests
-# build SQLite with libsqlite3-sys's defaults.
-export_sqlite_flags() {
-    export LIBSQLITE3_FLAGS="-USQLITE_ENABLE_FTS3 -USQLITE_ENABLE_FTS3_PARENTHESIS -USQLITE_ENABLE_FTS5 \
--USQLITE_ENABLE_RTREE -USQLITE_ENABLE_DBSTAT_VTAB -USQLITE_ENABLE_STAT4 -USQLITE_SOUNDEX \
--USQLITE_ENABLE_COLUMN_METADATA -USQLITE_ENABLE_LOAD_EXTENSION -DSQLITE_OMIT_LOAD_EXTENSION \
--DSQLITE_OMIT_JSON -DSQLITE_OMIT_SHARED_CACHE"
-}
-
 echo "== building the debug library (for the uniffi metadata)"
 cargo build --quiet -p fieldsync-ffi --lib
 metadata_lib=target/debug/libfieldsync.so
@@ -33,9 +23,10 @@ case "$lib_kind" in
 release-small)
     echo "== building the shipped library (profile release-small)"
     # `cargo rustc --crate-type cdylib` links the shared library on its own:
-    # built together with the rlib, LTO must keep every public Rust item
-    # and the library grows by a fifth.
-    (export_sqlite_flags && cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib)
+    # built together with the rlib (`cargo build`), LTO must keep every
+    # public Rust item and the library grows by a fifth. The SQLite flags
+    # leave out features fieldsync does not use (see sqlite-flags.sh).
+    (source bindings/sqlite-flags.sh && cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib)
     shipped_lib=target/release-small/libfieldsync.so
     ;;
 dev)

@@ -311,6 +311,23 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((await client.sync()).uploaded, 1, "a later sync works")
         self.assertEqual(store.pending_count(), 0)
 
+    async def test_cancel_sync(self):
+        store, client = await device("tech")
+        store.create_customer(CustomerDraft(name="CancelSync Python"))
+        set_faults({"latency_ms": 5000})
+        try:
+            call = asyncio.create_task(client.sync())
+            await eventually("sync running", lambda: client.status().state == SyncState.SYNCING)
+            started = time.monotonic()
+            client.cancel_sync()
+            with self.assertRaises(FieldSyncError.Cancelled):
+                await call
+            self.assertLess(time.monotonic() - started, 2.0, "without waiting for the server")
+            self.assertNotEqual(client.status().state, SyncState.SYNCING)
+        finally:
+            set_faults({})
+        self.assertEqual((await client.sync()).uploaded, 1)
+
     async def test_background_start_and_stop(self):
         store, client = await device("tech")
         observer = RecordingObserver()

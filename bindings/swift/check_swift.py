@@ -92,6 +92,8 @@ api = [
     r"open func login\(username: String, password: String\)async throws\s+-> Session",
     r"open func sync\(\)async throws\s+-> SyncReport",
     r"open func start\(intervalSeconds: UInt32\)throws\s+-> BackgroundSyncHandle",
+    r"open func cancelSync\(\)",
+    r"case Cancelled\b",
     r"open func addObserver\(observer: SyncObserver\)",
     r"public protocol SyncObserver: AnyObject, Sendable",
     r"func statusChanged\(status: SyncStatus\) throws",

@@ -71,6 +71,10 @@ pub enum FieldSyncError {
         /// What failed, for logs.
         reason: String,
     },
+    /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
+    /// applied stays applied; the next run does the rest.
+    #[error("the sync was cancelled")]
+    Cancelled,
     /// A bug in fieldsync or in an app callback (a Rust panic in a sync run
     /// ends up here too). Worth a crash report.
     #[error("internal error: {reason}")]

@@ -8,17 +8,21 @@
 //!
 //! An async export awaits the spawned task through [`run`]: the foreign
 //! side's future completes with the task, and when the foreign side cancels
-//! (a Kotlin coroutine cancelled, a Python task cancelled, a Swift task
-//! cancelled), uniffi drops our future, which aborts the task. The sync
-//! engine is cancel-safe between transactions.
+//! (a Kotlin coroutine cancelled, a Python task cancelled), uniffi drops our
+//! future, which aborts the task. Swift's generated code does not pass task
+//! cancellation on (uniffi 0.32), hence also [`Runs`], which lets
+//! `SyncClient.cancel_sync()` abort runs from any language. The sync engine
+//! is cancel-safe between transactions.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 
 use tokio::runtime::Runtime;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::error::FieldSyncError;
 
@@ -42,29 +46,48 @@ pub(crate) fn runtime() -> &'static Runtime {
 
 /// Runs `future` on the shared runtime and waits for it from any executor.
 /// Dropping the returned future aborts the task. A panic in the task comes
-/// back as `FieldSyncError::Internal`.
+/// back as `FieldSyncError::Internal`, an abort through [`Runs::cancel_all`]
+/// as `FieldSyncError::Cancelled`.
 pub(crate) fn run<F, T>(future: F) -> Run<T>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    Run(runtime().spawn(future))
+    Run {
+        task: runtime().spawn(future),
+        tracked: None,
+    }
 }
 
 /// A task on the shared runtime that is aborted when dropped.
-pub(crate) struct Run<T>(JoinHandle<T>);
+pub(crate) struct Run<T> {
+    task: JoinHandle<T>,
+    /// Where the task is listed for `Runs::cancel_all`, until it ends.
+    tracked: Option<(Arc<Runs>, u64)>,
+}
+
+impl<T> Run<T> {
+    /// Lists the task in `runs` while it goes.
+    pub(crate) fn tracked_in(mut self, runs: &Arc<Runs>) -> Self {
+        let id = runs.add(self.task.abort_handle());
+        self.tracked = Some((runs.clone(), id));
+        self
+    }
+}
 
 impl<T> Future for Run<T> {
     type Output = Result<T, FieldSyncError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|joined| {
-            joined.map_err(|err| FieldSyncError::Internal {
-                reason: if err.is_panic() {
-                    format!("panic in fieldsync: {}", panic_message(err.into_panic()))
+        Pin::new(&mut self.task).poll(cx).map(|joined| {
+            joined.map_err(|err| {
+                if err.is_panic() {
+                    FieldSyncError::Internal {
+                        reason: format!("panic in fieldsync: {}", panic_message(err.into_panic())),
+                    }
                 } else {
-                    "the task was cancelled".to_owned()
-                },
+                    FieldSyncError::Cancelled
+                }
             })
         })
     }
@@ -73,7 +96,41 @@ impl<T> Future for Run<T> {
 impl<T> Drop for Run<T> {
     fn drop(&mut self) {
         // No-op once the task has finished.
-        self.0.abort();
+        self.task.abort();
+        if let Some((runs, id)) = self.tracked.take() {
+            runs.remove(id);
+        }
+    }
+}
+
+/// The tasks of one kind in progress (a client's sync runs), to cancel
+/// them all at once.
+#[derive(Default)]
+pub(crate) struct Runs {
+    next: AtomicU64,
+    going: Mutex<HashMap<u64, AbortHandle>>,
+}
+
+impl Runs {
+    fn add(&self, handle: AbortHandle) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.lock().insert(id, handle);
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    /// Aborts every task listed; their callers get `Cancelled`.
+    pub(crate) fn cancel_all(&self) {
+        for handle in self.lock().values() {
+            handle.abort();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, AbortHandle>> {
+        self.going.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -142,6 +199,20 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         panic!("the task was not aborted");
+    }
+
+    #[test]
+    fn cancel_all_aborts_tracked_tasks_and_forgets_finished_ones() {
+        let runs = Arc::new(Runs::default());
+        assert_eq!(block_on(run(async { 7 }).tracked_in(&runs)), Ok(7));
+        assert!(runs.lock().is_empty(), "a finished run is no longer listed");
+
+        let long =
+            run(async { tokio::time::sleep(Duration::from_secs(3600)).await }).tracked_in(&runs);
+        assert_eq!(runs.lock().len(), 1);
+        runs.cancel_all();
+        assert_eq!(block_on(long), Err(FieldSyncError::Cancelled));
+        assert!(runs.lock().is_empty());
     }
 
     /// Awaits a future on a plain thread (no tokio), as a foreign executor

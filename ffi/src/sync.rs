@@ -10,7 +10,7 @@ use fieldsync_core::ValidationReason;
 use fieldsync_core::sync::{self as core, Credentials, RetryPolicy, SyncSettings, TokenProvider};
 
 use crate::error::{FieldSyncError, Result};
-use crate::runtime::{panic_message, run, runtime};
+use crate::runtime::{Runs, panic_message, run, runtime};
 use crate::store::FieldStore;
 use crate::types::Session;
 
@@ -289,6 +289,8 @@ pub struct SyncClient {
     inner: fieldsync_client::SyncClient,
     /// The loop `start` made, while the app holds its handle.
     background: Mutex<Weak<BackgroundSyncHandle>>,
+    /// The runs `sync()` started, for `cancel_sync()`.
+    runs: Arc<Runs>,
 }
 
 #[uniffi::export]
@@ -314,6 +316,7 @@ impl SyncClient {
         Ok(Arc::new(SyncClient {
             inner,
             background: Mutex::new(Weak::new()),
+            runs: Arc::default(),
         }))
     }
 
@@ -327,11 +330,23 @@ impl SyncClient {
 
     /// One sync run now: upload local changes, then download until the
     /// server has nothing more. Waits for a run in progress first.
-    /// Cancelling the call (coroutine, task) stops the run safely: what was
-    /// applied stays applied, the rest comes with the next run.
+    /// Cancelling the call stops the run safely (what was applied stays
+    /// applied, the rest comes with the next run): cancel the Kotlin
+    /// coroutine or the Python task, or call `cancel_sync()` (Swift: its task
+    /// cancellation does not reach Rust, see `cancel_sync`).
     pub async fn sync(&self) -> Result<SyncReport> {
         let client = self.inner.clone();
-        Ok(run(async move { client.sync().await }).await??)
+        Ok(run(async move { client.sync().await })
+            .tracked_in(&self.runs)
+            .await??)
+    }
+
+    /// Stops the runs `sync()` is doing now; those calls fail with
+    /// `Cancelled`. Safe at any point: what a run applied stays applied.
+    /// In Swift, call it from `withTaskCancellationHandler`'s `onCancel` to
+    /// cancel a sync with its task. The background loop has `stop()`.
+    pub fn cancel_sync(&self) {
+        self.runs.cancel_all();
     }
 
     /// The current status (also sent to observers when it changes).

@@ -331,6 +331,28 @@ fun defineTests() {
         assertEquals(0uL, store.pendingCount(), "nothing pending")
     }
 
+    test("cancelSync() stops a run (how Swift cancels); the call fails with Cancelled") {
+        val (store, client) = device("tech")
+        store.createCustomer(CustomerDraft(name = "CancelSync Kotlin"))
+        setFaults("""{"latency_ms": 5000}""")
+        try {
+            coroutineScope {
+                val call = async { runCatching { client.sync() } }
+                eventually("sync running") { client.status().state == SyncState.SYNCING }
+                val started = System.currentTimeMillis()
+                client.cancelSync()
+                val error = call.await().exceptionOrNull()
+                assertTrue(error is FieldSyncException.Cancelled, "expected Cancelled, got $error")
+                assertEquals("the sync was cancelled", error.toString(), "message")
+                assertTrue(System.currentTimeMillis() - started < 2_000, "without waiting for the server")
+                assertTrue(client.status().state != SyncState.SYNCING, "the run stopped")
+            }
+        } finally {
+            setFaults("{}")
+        }
+        assertEquals(1uL, client.sync().uploaded, "a later sync uploads the change")
+    }
+
     test("background sync: start, stop, and close stop the loop") {
         val (store, client) = device("tech")
         val observer = RecordingObserver()
