@@ -286,7 +286,7 @@ impl core::SyncObserver for AppObserver {
 /// while another is going waits for it.
 #[derive(uniffi::Object)]
 pub struct SyncClient {
-    inner: fieldsync_client::SyncClient,
+    inner: Arc<fieldsync_client::SyncClient>,
     /// The loop `start` made, while the app holds its handle.
     background: Mutex<Weak<BackgroundSyncHandle>>,
     /// The runs `sync()` started, for `cancel_sync()`.
@@ -310,11 +310,10 @@ impl SyncClient {
             Some(provider) => Credentials::Provider(Arc::new(AppCredentials(provider))),
             None => Credentials::None,
         };
-        let _in_runtime = runtime().enter();
         let inner =
             fieldsync_client::SyncClient::new(store.core().clone(), &http, credentials, settings)?;
         Ok(Arc::new(SyncClient {
-            inner,
+            inner: Arc::new(inner),
             background: Mutex::new(Weak::new()),
             runs: Arc::default(),
         }))
