@@ -36,9 +36,13 @@ pub enum SyncState {
 /// The kinds of synced data.
 #[uniffi::remote(Enum)]
 pub enum SyncCollection {
+    /// Marketing segments (the segment dropdown).
     Segments,
+    /// The four classification picklists.
     PicklistValues,
+    /// Customer accounts.
     Customers,
+    /// Organizations (their default language).
     Organizations,
     /// The user's own profile (role, organization).
     Profile,
@@ -58,7 +62,9 @@ pub struct SyncReport {
     pub conflicts: u64,
     /// Changes received from the server.
     pub downloaded: u64,
+    /// Download requests made.
     pub pull_requests: u64,
+    /// Upload requests made.
     pub push_requests: u64,
     /// Received records this build could not read and skipped.
     pub skipped: u64,
@@ -75,6 +81,7 @@ pub struct SyncReport {
 /// Progress of one collection in the current download.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct CollectionProgress {
+    /// Which collection.
     pub collection: SyncCollection,
     /// Changes received so far.
     pub done: u64,
@@ -96,6 +103,7 @@ pub struct PullProgress {
 /// What the app can show about sync at any time.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct SyncStatus {
+    /// Idle, syncing, offline or error.
     pub state: SyncState,
     /// When a run last finished without error.
     pub last_success: Option<SystemTime>,

@@ -31,29 +31,46 @@ pub use fieldsync_core::store::OutboxOperation;
 /// codes.
 #[uniffi::remote(Enum)]
 pub enum VisitFrequency {
-    /// No scheduled visits.
+    /// No scheduled visits (`none`).
     None,
+    /// Every day (`daily`).
     Daily,
+    /// Every 2 days (`every_2_days`).
     Every2Days,
+    /// Every 3 days (`every_3_days`).
     Every3Days,
+    /// Every 4 days (`every_4_days`).
     Every4Days,
+    /// Every week (`weekly`).
     Weekly,
+    /// Every 2 weeks (`every_2_weeks`).
     Every2Weeks,
+    /// Every 3 weeks (`every_3_weeks`).
     Every3Weeks,
+    /// Every month, on the same day or the month's last (`monthly`).
     Monthly,
+    /// Every 2 months (`every_2_months`).
     Every2Months,
+    /// Every 3 months (`every_3_months`).
     Every3Months,
+    /// Every 4 months (`every_4_months`).
     Every4Months,
+    /// Every 6 months (`every_6_months`).
     Every6Months,
+    /// Every year (`once_a_year`).
     OnceAYear,
 }
 
 /// The four classification lists besides the segment.
 #[uniffi::remote(Enum)]
 pub enum PicklistKind {
+    /// The account status (active, prospect, ...): `Customer.status_id`.
     Status,
+    /// Where the account came from: `Customer.source_id`.
     Source,
+    /// The account's industry: `Customer.industry_id`.
     Industry,
+    /// The sales channel: `Customer.channel_id`.
     Channel,
 }
 
@@ -61,8 +78,11 @@ pub enum PicklistKind {
 /// of a customer the server has accepted; managers and admins can.
 #[uniffi::remote(Enum)]
 pub enum Role {
+    /// Works in the field; sees but cannot change the segment of existing customers.
     Technician,
+    /// Manages an organization's accounts.
     Manager,
+    /// Administers the Portal.
     Admin,
 }
 
@@ -116,7 +136,9 @@ pub struct SegmentLabel {
 /// Whether a local change created a customer or updated one.
 #[uniffi::remote(Enum)]
 pub enum OutboxOperation {
+    /// A customer made on the device.
     Create,
+    /// Changed fields of a customer.
     Update,
 }
 
@@ -225,11 +247,15 @@ pub struct Customer {
     pub id: String,
     /// Its organization (the session's when it was created).
     pub organization_id: String,
+    /// The account's name.
     pub name: String,
-    /// Picklist value ids (`PicklistKind.STATUS` and so on).
+    /// The status picklist value's id (`PicklistKind.STATUS`).
     pub status_id: Option<String>,
+    /// The source picklist value's id.
     pub source_id: Option<String>,
+    /// The industry picklist value's id.
     pub industry_id: Option<String>,
+    /// The channel picklist value's id.
     pub channel_id: Option<String>,
     /// Its segment, with the label resolved in the store's locale and
     /// whether the Portal has deleted it; `null` without a segment.
@@ -240,7 +266,9 @@ pub struct Customer {
     pub segment_editable: bool,
     /// The last visit, `2026-11-23`.
     pub last_visit: Option<String>,
+    /// When it was created (on the device, or in the Portal).
     pub created_at: SystemTime,
+    /// When it last changed.
     pub updated_at: SystemTime,
     /// The server's version; `null` while the server has not accepted the
     /// customer.
@@ -278,12 +306,16 @@ impl From<core::CustomerView> for Customer {
 pub struct CustomerDraft {
     /// Required: at most 200 characters, trimmed.
     pub name: String,
+    /// An id from `FieldStore.picklist_options(STATUS)`.
     #[uniffi(default = None)]
     pub status_id: Option<String>,
+    /// An id from `FieldStore.picklist_options(SOURCE)`.
     #[uniffi(default = None)]
     pub source_id: Option<String>,
+    /// An id from `FieldStore.picklist_options(INDUSTRY)`.
     #[uniffi(default = None)]
     pub industry_id: Option<String>,
+    /// An id from `FieldStore.picklist_options(CHANNEL)`.
     #[uniffi(default = None)]
     pub channel_id: Option<String>,
     /// An id from `FieldStore.segment_options()`.
@@ -337,14 +369,19 @@ pub enum FieldChange {
 /// send every field it shows.
 #[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
 pub struct CustomerUpdate {
+    /// A new name (it cannot be cleared).
     #[uniffi(default = None)]
     pub name: Option<String>,
+    /// A status picklist value id, or `Clear`.
     #[uniffi(default = None)]
     pub status_id: Option<FieldChange>,
+    /// A source picklist value id, or `Clear`.
     #[uniffi(default = None)]
     pub source_id: Option<FieldChange>,
+    /// An industry picklist value id, or `Clear`.
     #[uniffi(default = None)]
     pub industry_id: Option<FieldChange>,
+    /// A channel picklist value id, or `Clear`.
     #[uniffi(default = None)]
     pub channel_id: Option<FieldChange>,
     /// Technicians get `SegmentReadOnly` for a change on an existing customer.
@@ -437,6 +474,7 @@ impl From<CustomerQuery> for fieldsync_core::store::CustomerQuery {
 /// One page of customers, and how many match in all.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct CustomerPage {
+    /// This page, sorted by name.
     pub customers: Vec<Customer>,
     /// Matches over all pages.
     pub total: u64,
@@ -454,6 +492,7 @@ impl From<fieldsync_core::store::CustomerPage> for CustomerPage {
 /// A customer due for a visit.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct DueVisit {
+    /// The customer to visit.
     pub customer: Customer,
     /// Its segment's visit frequency.
     pub visit_frequency: VisitFrequency,
@@ -477,6 +516,7 @@ impl From<core::DueVisit> for DueVisit {
 pub struct SegmentCount {
     /// `null`: customers without a segment.
     pub segment: Option<SegmentLabel>,
+    /// How many customers (not deleted) carry it.
     pub count: u64,
 }
 
@@ -504,12 +544,14 @@ pub struct PendingChange {
     pub entity: String,
     /// The id of the customer it changes.
     pub entity_id: String,
+    /// Create or update.
     pub operation: OutboxOperation,
     /// The changed fields and their new values (`null`: cleared).
     pub changes: HashMap<String, Option<String>>,
     /// The server version the change was made on; `null` for a customer
     /// the server had not accepted yet.
     pub base_version: Option<i64>,
+    /// When the change was made.
     pub created_at: SystemTime,
     /// Upload attempts that got no answer.
     pub attempts: u32,
@@ -543,7 +585,9 @@ impl From<fieldsync_core::store::OutboxEntry> for PendingChange {
 /// the server kept its value and the device shows it.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct SyncConflict {
+    /// The local change that lost the field.
     pub mutation_id: String,
+    /// The customer it changed.
     pub customer_id: String,
     /// The field (`segment_id`, `name`, ...).
     pub field: String,
@@ -551,6 +595,7 @@ pub struct SyncConflict {
     pub local_value: Option<String>,
     /// What the server kept.
     pub server_value: Option<String>,
+    /// When the device learnt of it.
     pub resolved_at: SystemTime,
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use fieldsync_core::model::{CustomerDraft, CustomerUpdate};
+use fieldsync_core::model::{CustomerDraft, CustomerUpdate, LanguageTag};
 use fieldsync_e2e::{Device, Portal, assert_same_customers, fast_settings};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -168,7 +168,16 @@ async fn runs_cut_off_at_random_points_resume_after_a_restart() {
         // The app is started, works a little, syncs and is killed at a
         // random moment; nothing survives but the database file.
         let device = Device::open(&path, &portal.url(), "manager", settings());
-        if device.store.session().unwrap().is_some() {
+        // Like the app, work only once the segment dropdown has arrived: a
+        // run cut off right after the login has stored the session but
+        // not yet the catalogue.
+        if device.store.session().unwrap().is_some()
+            && !device
+                .store
+                .segment_options(&LanguageTag::english())
+                .unwrap()
+                .is_empty()
+        {
             work.step(&device, 2);
         }
         let limit = Duration::from_millis(rng.random_range(5..80));
