@@ -20,7 +20,11 @@ for need in "$kotlinc" "$jna" "$generated/io/fieldsync/fieldsync.kt" "$generated
     fi
 done
 
-cargo build --quiet -p sync-server-mock
+# ./test.sh has just built the mock Portal with the workspace's tests;
+# building it alone would rebuild its dependencies with other features.
+if [ "${FIELDSYNC_SERVER_BUILT:-0}" != 1 ] || [ ! -x target/debug/sync-server-mock ]; then
+    cargo build --quiet -p sync-server-mock
+fi
 mkdir -p "$build"
 classpath="$jna:$klib/kotlinx-coroutines-core-jvm.jar"
 

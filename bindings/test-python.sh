@@ -13,7 +13,11 @@ for need in "$generated/fieldsync.py" "$generated/libfieldsync.so"; do
         exit 1
     fi
 done
-cargo build --quiet -p sync-server-mock
+# ./test.sh has just built the mock Portal with the workspace's tests;
+# building it alone would rebuild its dependencies with other features.
+if [ "${FIELDSYNC_SERVER_BUILT:-0}" != 1 ] || [ ! -x target/debug/sync-server-mock ]; then
+    cargo build --quiet -p sync-server-mock
+fi
 echo "== running the Python suite"
 RUST_BACKTRACE=0 PYTHONDONTWRITEBYTECODE=1 python3 bindings/python/test_fieldsync.py \
     "$generated" target/debug/sync-server-mock target/bindings/python-sync-server-mock.log
