@@ -511,12 +511,23 @@ mod tests {
         assert_eq!(provider.token(true), Err("app bug".into()));
     }
 
-    struct FailingObserver;
+    /// Fails every call (one way or the other) and counts them.
+    #[derive(Default)]
+    struct FailingObserver {
+        calls: std::sync::atomic::AtomicUsize,
+    }
+    impl FailingObserver {
+        fn called(&self) {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
     impl SyncObserver for FailingObserver {
         fn status_changed(&self, _: SyncStatus) -> Result<()> {
+            self.called();
             panic!("observer bug");
         }
         fn collections_changed(&self, _: Vec<SyncCollection>) -> Result<()> {
+            self.called();
             Err(FieldSyncError::Internal {
                 reason: "observer bug".into(),
             })
@@ -526,15 +537,21 @@ mod tests {
     #[test]
     fn a_failing_observer_does_not_fail_sync() {
         use fieldsync_core::sync::SyncObserver as _;
-        let observer = AppObserver(Arc::new(FailingObserver));
-        observer.collections_changed(&[SyncCollection::Customers]);
-        observer.status_changed(&core::SyncStatus {
-            state: SyncState::Idle,
-            last_success: None,
-            pending_uploads: 0,
-            set_aside: 0,
-            progress: None,
-            last_error: None,
-        });
+        let app = Arc::new(FailingObserver::default());
+        let observer = AppObserver(app.clone());
+        // Neither the error nor the panic escapes to the sync engine.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            observer.collections_changed(&[SyncCollection::Customers]);
+            observer.status_changed(&core::SyncStatus {
+                state: SyncState::Idle,
+                last_success: None,
+                pending_uploads: 0,
+                set_aside: 0,
+                progress: None,
+                last_error: None,
+            });
+        }));
+        assert!(outcome.is_ok());
+        assert_eq!(app.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }
