@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Fills the Android library module: libfieldsync.so for each ABI in
+# fieldsync/src/main/jniLibs/<abi>/ and the generated Kotlin in
+# fieldsync/src/main/kotlin/. Then `./gradlew :fieldsync:assembleRelease`
+# (from this folder) makes the AAR.
+#
+# Needs the Android NDK (r28 or newer: 16 KB pages, ANDROID_NDK_HOME set),
+# cargo-ndk (`cargo install cargo-ndk`) and the Rust targets
+# (`rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android`).
+# Not run by ./test.sh: the test machine has no NDK (see bindings/README.md).
+#
+#   bindings/android/build-android.sh [abi ...]     # default: arm64-v8a armeabi-v7a x86_64
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+module=bindings/android/fieldsync
+abis=("$@")
+if [ ${#abis[@]} -eq 0 ]; then
+    abis=(arm64-v8a armeabi-v7a x86_64)
+fi
+
+# The Kotlin sources (and the uniffi metadata) come from the host build.
+FIELDSYNC_LIB=dev bindings/generate.sh
+rm -rf "$module/src/main/kotlin" "$module/src/main/jniLibs"
+mkdir -p "$module/src/main/kotlin" "$module/src/main/jniLibs"
+cp -R target/bindings/kotlin/io "$module/src/main/kotlin/"
+
+source bindings/sqlite-flags.sh
+for abi in "${abis[@]}"; do
+    case "$abi" in
+    arm64-v8a) triple=aarch64-linux-android ;;
+    armeabi-v7a) triple=armv7-linux-androideabi ;;
+    x86_64) triple=x86_64-linux-android ;;
+    x86) triple=i686-linux-android ;;
+    *) echo "unknown ABI $abi" >&2; exit 2 ;;
+    esac
+    echo "== $abi ($triple)"
+    cargo ndk --platform 24 --target "$abi" \
+        rustc -p fieldsync-ffi --lib --profile release-small --crate-type cdylib
+    mkdir -p "$module/src/main/jniLibs/$abi"
+    cp "target/$triple/release-small/libfieldsync.so" "$module/src/main/jniLibs/$abi/"
+    ls -l "$module/src/main/jniLibs/$abi/libfieldsync.so"
+done

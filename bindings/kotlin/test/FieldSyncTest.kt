@@ -1,0 +1,460 @@
+// The Kotlin binding suite: the generated `io.fieldsync` API on the JVM
+// against the mock Portal. It checks the glue (types, errors, async,
+// callbacks, background work); the rules themselves are tested in Rust.
+//
+// Run by bindings/test-kotlin.sh:
+//   java -Djna.library.path=<dir of libfieldsync.so> -cp ... FieldSyncTestKt <sync-server-mock binary>
+
+import io.fieldsync.*
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import java.util.Collections
+import java.util.concurrent.TimeUnit
+import kotlin.system.exitProcess
+import kotlinx.coroutines.*
+
+// ---------------------------------------------------------------------------
+// A tiny test runner (no JUnit here): named tests, each with a timeout.
+
+class AssertionFailed(message: String) : Exception(message)
+
+fun fail(message: String): Nothing = throw AssertionFailed(message)
+
+fun <T> assertEquals(expected: T, actual: T, what: String = "value") {
+    if (expected != actual) fail("$what: expected <$expected>, got <$actual>")
+}
+
+fun assertTrue(condition: Boolean, what: String) {
+    if (!condition) fail(what)
+}
+
+inline fun <reified E : Throwable> assertThrows(block: () -> Unit): E {
+    try {
+        block()
+    } catch (e: Throwable) {
+        if (e is E) return e
+        fail("expected ${E::class.simpleName}, got $e")
+    }
+    fail("expected ${E::class.simpleName}, nothing was thrown")
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes. */
+suspend fun eventually(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
+    val deadline = System.currentTimeMillis() + timeoutMs
+    while (!condition()) {
+        if (System.currentTimeMillis() > deadline) fail("timed out waiting for: $what")
+        delay(50)
+    }
+}
+
+val tests = mutableListOf<Pair<String, suspend () -> Unit>>()
+
+fun test(name: String, body: suspend () -> Unit) {
+    tests += name to body
+}
+
+// ---------------------------------------------------------------------------
+// The mock Portal: the sync-server-mock binary on a free port.
+
+class MockServer(binary: String, log: java.io.File) : AutoCloseable {
+    private val process: Process = ProcessBuilder(binary, "--port", "0", "--seed-demo")
+        .redirectError(ProcessBuilder.Redirect.to(log))
+        .start()
+    val url: String
+
+    init {
+        val line = process.inputStream.bufferedReader().readLine()
+            ?: error("sync-server-mock exited before listening (see $log)")
+        require(line.startsWith("listening on ")) { "unexpected first line: $line" }
+        url = line.removePrefix("listening on ").trim()
+    }
+
+    override fun close() {
+        process.destroy()
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}
+
+lateinit var server: MockServer
+val http: HttpClient = HttpClient.newHttpClient()
+
+fun httpCall(method: String, path: String, body: String?, token: String?): Pair<Int, String> {
+    val request = HttpRequest.newBuilder(URI.create(server.url + path))
+        .header("content-type", "application/json")
+        .apply { if (token != null) header("authorization", "Bearer $token") }
+        .method(method, if (body == null) HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofString(body))
+        .build()
+    val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+    return response.statusCode() to response.body()
+}
+
+fun jsonString(json: String, key: String): String =
+    Regex("\"$key\"\\s*:\\s*\"([^\"]*)\"").find(json)?.groupValues?.get(1)
+        ?: error("no $key in $json")
+
+/** A token straight from the server, as an app's own sign-in would get it. */
+fun portalToken(user: String): String {
+    val (status, body) = httpCall("POST", "/auth/v1/login", """{"username":"$user","password":"$user"}""", null)
+    assertEquals(200, status, "login status")
+    return jsonString(body, "access_token")
+}
+
+fun setFaults(json: String) {
+    val (status, body) = httpCall("PUT", "/admin/v1/faults", json, portalToken("admin"))
+    assertEquals(200, status, "PUT /admin/v1/faults: $body")
+}
+
+// ---------------------------------------------------------------------------
+// Helpers over the binding.
+
+val tmp: java.nio.file.Path = Files.createTempDirectory("fieldsync-kotlin")
+var dbCount = 0
+
+fun newStore(locale: String = "en"): FieldStore =
+    FieldStore.open(tmp.resolve("device-${++dbCount}.db").toString(), locale)
+
+fun client(store: FieldStore, credentials: CredentialsProvider? = null): SyncClient =
+    SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 2u), credentials)
+
+/** A store signed in as `user` and synced once. */
+suspend fun device(user: String, locale: String = "en"): Pair<FieldStore, SyncClient> {
+    val store = newStore(locale)
+    val client = client(store)
+    client.login(user, user)
+    client.sync()
+    return store to client
+}
+
+class RecordingObserver : SyncObserver {
+    val states: MutableList<SyncState> = Collections.synchronizedList(mutableListOf())
+    val collections: MutableList<SyncCollection> = Collections.synchronizedList(mutableListOf())
+    override fun statusChanged(status: SyncStatus) {
+        states += status.state
+    }
+    override fun collectionsChanged(collections: List<SyncCollection>) {
+        this.collections += collections
+    }
+    /** How many runs started: entries into SYNCING (progress repeats it). */
+    fun runs(): Int = synchronized(states) {
+        states.withIndex().count { (i, s) -> s == SyncState.SYNCING && (i == 0 || states[i - 1] != SyncState.SYNCING) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The tests.
+
+fun defineTests() {
+    test("library version and a malformed locale") {
+        assertEquals("0.1.0", fieldsyncVersion(), "version")
+        val e = assertThrows<FieldSyncException.Validation> { FieldStore.openInMemory("not a locale!") }
+        assertEquals("locale", e.field, "field")
+        assertEquals("is malformed", e.reason, "reason")
+    }
+
+    test("a store without a session refuses with NoSession") {
+        val store = FieldStore.openInMemory("en")
+        assertEquals(null, store.session(), "session")
+        val e = assertThrows<FieldSyncException.NoSession> { store.segmentOptions() }
+        assertEquals("no session: sign in before this operation", e.toString(), "message")
+    }
+
+    test("log in as each role") {
+        for ((user, role, org) in listOf(
+            Triple("admin", Role.ADMIN, "org-north"),
+            Triple("manager", Role.MANAGER, "org-north"),
+            Triple("tech", Role.TECHNICIAN, "org-north"),
+            Triple("tech2", Role.TECHNICIAN, "org-south"),
+        )) {
+            val store = FieldStore.openInMemory("en")
+            val session = client(store).login(user, user)
+            assertEquals(Session("user-$user", org, role), session, "session of $user")
+            assertEquals(session, store.session(), "stored session of $user")
+        }
+        val e = assertThrows<FieldSyncException.Unauthorized> {
+            client(FieldStore.openInMemory("en")).login("tech", "wrong")
+        }
+        assertEquals("the server refused the credentials", e.toString(), "message")
+    }
+
+    test("the segment dropdown in English and Dutch") {
+        val (store, _) = device("tech")
+        val english = store.segmentOptions()
+        assertEquals(listOf("Retail", "Wholesale"), english.map { it.label }, "English labels")
+        assertEquals(listOf("seg-retail", "seg-wholesale"), english.map { it.id }, "ids")
+        assertEquals(VisitFrequency.MONTHLY, english[0].visitFrequency, "frequency")
+        store.setLocale("nl_BE")
+        assertEquals("nl-BE", store.locale(), "canonical locale")
+        assertEquals(listOf("Detailhandel", "Groothandel"), store.segmentOptions().map { it.label }, "Dutch labels")
+        val statuses = store.picklistOptions(PicklistKind.STATUS)
+        assertTrue(statuses.any { it.id == "status-active" }, "status picklist: $statuses")
+    }
+
+    test("the main story: create, sync, technician refused, manager allowed") {
+        val (tech, techClient) = device("tech")
+        val created = tech.createCustomer(CustomerDraft(name = "  Bakkerij Kotlin ", segmentId = "seg-retail", lastVisit = "2026-11-02"))
+        assertEquals("Bakkerij Kotlin", created.name, "trimmed name")
+        assertEquals(SegmentLabel("seg-retail", "Retail", false), created.segment, "segment")
+        assertTrue(created.isNew && created.segmentEditable, "a new customer's segment is editable")
+        assertEquals("2026-11-02", created.lastVisit, "last visit")
+        val pending = tech.pendingChanges(10u).single { it.entityId == created.id }
+        assertEquals(OutboxOperation.CREATE, pending.operation, "operation")
+        assertEquals("seg-retail", pending.changes["segment_id"], "queued segment")
+        assertEquals(null, pending.rejection, "not set aside")
+
+        val report = techClient.sync()
+        assertEquals(1uL, report.uploaded, "uploaded")
+        val synced = tech.customer(created.id) ?: fail("customer gone")
+        assertTrue(!synced.isNew && !synced.segmentEditable, "existing: read-only for a technician")
+        assertEquals(0uL, tech.pendingCount(), "nothing pending")
+
+        val refused = assertThrows<FieldSyncException.SegmentReadOnly> {
+            tech.updateCustomer(created.id, CustomerUpdate(segmentId = FieldChange.Set("seg-wholesale")))
+        }
+        assertEquals(created.id, refused.customerId, "customer id")
+        assertEquals(
+            "the segment of existing customer ${created.id} is read-only for technicians; ask a manager or an admin",
+            refused.toString(), "message")
+        assertEquals("seg-retail", tech.customer(created.id)?.segment?.id, "nothing written")
+        // Other fields stay editable, and sending the same segment is no change.
+        val renamed = tech.updateCustomer(created.id, CustomerUpdate(name = "Bakkerij Kotlin & Zn", segmentId = FieldChange.Set("seg-retail")))
+        assertEquals("Bakkerij Kotlin & Zn", renamed.name, "renamed")
+        techClient.sync()
+
+        val (manager, managerClient) = device("manager", "nl")
+        val seen = manager.customer(created.id) ?: fail("the manager's device has no customer")
+        assertTrue(seen.segmentEditable, "a manager may change the segment")
+        val moved = manager.updateCustomer(created.id, CustomerUpdate(segmentId = FieldChange.Set("seg-wholesale"), lastVisit = FieldChange.Clear))
+        assertEquals("Groothandel", moved.segment?.label, "Dutch label")
+        assertEquals(null, moved.lastVisit, "cleared")
+        assertEquals(1uL, managerClient.sync().uploaded, "manager's change uploaded")
+
+        techClient.sync()
+        val after = tech.customer(created.id) ?: fail("gone")
+        assertEquals("Wholesale", after.segment?.label, "the technician sees the manager's change")
+        val page = tech.customers(CustomerQuery(search = "bakkerij kotlin", segment = SegmentFilter.InSegment("seg-wholesale")))
+        assertEquals(listOf(created.id), page.customers.map { it.id }, "search")
+        assertEquals(1uL, page.total, "total")
+    }
+
+    test("dates cross as ISO-8601 strings; bad ones are Validation") {
+        val (store, _) = device("tech")
+        val e = assertThrows<FieldSyncException.Validation> {
+            store.createCustomer(CustomerDraft(name = "Garage", lastVisit = "23/11/2026"))
+        }
+        assertEquals("last_visit", e.field, "field")
+        assertEquals("invalid last_visit: is malformed", e.toString(), "message")
+        assertThrows<FieldSyncException.Validation> { store.dueVisits("2026-02-30") }
+        val c = store.createCustomer(CustomerDraft(name = "Due Kotlin", segmentId = "seg-wholesale", lastVisit = "2026-11-01"))
+        val due = store.dueVisits("2026-11-23").single { it.customer.id == c.id }
+        assertEquals("2026-11-08", due.dueOn, "weekly after the last visit")
+        assertTrue(store.segmentCounts().any { it.segment?.id == "seg-wholesale" && it.count >= 1uL }, "counts")
+        val blank = assertThrows<FieldSyncException.Validation> { store.createCustomer(CustomerDraft(name = "  ")) }
+        assertEquals("name", blank.field, "blank name")
+    }
+
+    test("a segment deleted in the Portal: Validation locally, set aside with its reason") {
+        val admin = portalToken("admin")
+        val (status, body) = httpCall("POST", "/portal/v1/marketing-segments",
+            """{"name":{"en":"Pop-up","nl":"Pop-up winkel"},"visit_frequency":"daily"}""", admin)
+        assertEquals(201, status, "create segment: $body")
+        val segmentId = jsonString(body, "id")
+        val (store, client) = device("tech")
+        assertTrue(store.segmentOptions().any { it.id == segmentId }, "offered")
+        val c = store.createCustomer(CustomerDraft(name = "Pop-up Kotlin", segmentId = segmentId))
+        assertEquals(200, httpCall("DELETE", "/portal/v1/marketing-segments/$segmentId", null, admin).first, "delete")
+
+        val report = client.sync()
+        assertEquals(1uL, report.rejected, "rejected")
+        val setAside = store.pendingChanges(10u).single { it.entityId == c.id }
+        val rejection = setAside.rejection ?: fail("no reason")
+        assertEquals("unknown_reference", rejection.code, "code")
+        assertEquals("segment_id $segmentId has been deleted", rejection.reason, "reason")
+        assertEquals(1uL, store.setAsideCount(), "set-aside count")
+        assertTrue(store.segmentOptions().none { it.id == segmentId }, "no longer offered")
+        assertTrue(store.segments(true).single { it.id == segmentId }.deleted, "kept as a tombstone")
+        val e = assertThrows<FieldSyncException.Validation> {
+            store.createCustomer(CustomerDraft(name = "Again", segmentId = segmentId))
+        }
+        assertEquals("segment_id", e.field, "field")
+        assertEquals("segment_id $segmentId has been deleted", e.reason, "reason")
+    }
+
+    test("observers hear status and collection changes") {
+        val store = newStore()
+        val client = client(store)
+        val observer = RecordingObserver()
+        client.addObserver(observer)
+        client.login("tech", "tech")
+        client.sync()
+        assertTrue(observer.states.contains(SyncState.SYNCING), "saw syncing: ${observer.states}")
+        assertEquals(SyncState.IDLE, observer.states.last(), "ends idle")
+        assertTrue(observer.collections.containsAll(listOf(SyncCollection.SEGMENTS, SyncCollection.CUSTOMERS)), "collections: ${observer.collections}")
+        val status = client.status()
+        assertEquals(SyncState.IDLE, status.state, "state")
+        assertTrue(status.lastSuccess != null && store.lastSyncSuccess() != null, "last success")
+    }
+
+    test("an observer that throws does not break sync") {
+        val (store, client) = device("tech")
+        client.addObserver(object : SyncObserver {
+            override fun statusChanged(status: SyncStatus) = throw IllegalStateException("app bug")
+            override fun collectionsChanged(collections: List<SyncCollection>) = throw IllegalStateException("app bug")
+        })
+        store.createCustomer(CustomerDraft(name = "Observed Kotlin"))
+        assertEquals(1uL, client.sync().uploaded, "synced anyway")
+    }
+
+    test("cancelling a sync coroutine stops the run; the store and later syncs still work") {
+        val (store, client) = device("tech")
+        val c = store.createCustomer(CustomerDraft(name = "Cancel Kotlin", segmentId = "seg-retail"))
+        setFaults("""{"latency_ms": 5000}""")
+        try {
+            coroutineScope {
+                val job = launch { client.sync() }
+                eventually("sync running") { client.status().state == SyncState.SYNCING }
+                job.cancelAndJoin()
+                assertTrue(job.isCancelled, "cancelled")
+            }
+            // The Rust run was dropped, not left running behind the cancelled
+            // coroutine: it would stay SYNCING for the 5 s the server waits.
+            eventually("the run stopped", timeoutMs = 1_500) { client.status().state != SyncState.SYNCING }
+            assertEquals("Cancel Kotlin", store.customer(c.id)?.name, "store usable")
+            assertEquals(1uL, store.pendingCount(), "the change still waits")
+        } finally {
+            setFaults("{}")
+        }
+        val report = client.sync()
+        assertEquals(1uL, report.uploaded, "a later sync uploads it")
+        assertEquals(0uL, store.pendingCount(), "nothing pending")
+    }
+
+    test("cancelSync() stops a run (how Swift cancels); the call fails with Cancelled") {
+        val (store, client) = device("tech")
+        store.createCustomer(CustomerDraft(name = "CancelSync Kotlin"))
+        setFaults("""{"latency_ms": 5000}""")
+        try {
+            coroutineScope {
+                val call = async { runCatching { client.sync() } }
+                eventually("sync running") { client.status().state == SyncState.SYNCING }
+                val started = System.currentTimeMillis()
+                client.cancelSync()
+                val error = call.await().exceptionOrNull()
+                assertTrue(error is FieldSyncException.Cancelled, "expected Cancelled, got $error")
+                assertEquals("the sync was cancelled", error.toString(), "message")
+                assertTrue(System.currentTimeMillis() - started < 2_000, "without waiting for the server")
+                assertTrue(client.status().state != SyncState.SYNCING, "the run stopped")
+            }
+        } finally {
+            setFaults("{}")
+        }
+        assertEquals(1uL, client.sync().uploaded, "a later sync uploads the change")
+    }
+
+    test("background sync: start, stop, and close stop the loop") {
+        val (store, client) = device("tech")
+        val observer = RecordingObserver()
+        client.addObserver(observer)
+        store.createCustomer(CustomerDraft(name = "Background Kotlin"))
+        val handle = client.start(1u)
+        assertTrue(handle.isRunning(), "running")
+        eventually("uploaded in the background") { store.pendingCount() == 0uL }
+        handle.stop()
+        eventually("stopped") { !handle.isRunning() }
+        handle.close()
+
+        // SyncClient.stop() stops the loop start() made.
+        val second = client.start(1u)
+        client.stop()
+        eventually("stopped by the client") { !second.isRunning() }
+        second.close()
+
+        // Closing the handle (dropping it in Rust) stops the loop too.
+        val before = observer.runs()
+        val third = client.start(1u)
+        eventually("a run in the background") { observer.runs() > before && client.status().state != SyncState.SYNCING }
+        third.close()
+        delay(300)
+        val runs = observer.runs()
+        delay(2_500)
+        assertEquals(runs, observer.runs(), "no runs after close (the interval is 1 s)")
+        val e = assertThrows<FieldSyncException.Validation> { client.start(0u) }
+        assertEquals("interval_seconds", e.field, "interval")
+    }
+
+    test("a credentials provider gives tokens and is asked again after a 401") {
+        val asked = Collections.synchronizedList(mutableListOf<Boolean>())
+        val provider = object : CredentialsProvider {
+            override fun token(refresh: Boolean): String {
+                asked += refresh
+                return if (refresh) portalToken("tech2") else "expired-token"
+            }
+        }
+        val store = newStore()
+        val client = client(store, provider)
+        client.sync()
+        assertEquals(listOf(false, true), asked.toList(), "asked, then asked again after the 401")
+        assertEquals(Session("user-tech2", "org-south", Role.TECHNICIAN), store.session(), "session from the server's profile")
+        assertTrue(store.segmentOptions().any { it.id == "seg-export" }, "org-south's catalogue")
+
+        val signedOut = object : CredentialsProvider {
+            override fun token(refresh: Boolean): String = throw FieldSyncException.Unauthorized()
+        }
+        assertThrows<FieldSyncException.Unauthorized> { client(newStore(), signedOut).sync() }
+    }
+
+    test("a Rust panic is an exception, not a crash") {
+        val e = assertThrows<InternalException> { panicForTests("boom from the test") }
+        assertTrue(e.message!!.contains("boom from the test"), "message: ${e.message}")
+        // The library still works after it.
+        assertEquals(listOf<SegmentOption>(), FieldStore.openInMemory("en").also {
+            it.setSession(Session("user-x", "org-north", Role.TECHNICIAN))
+        }.segmentOptions(), "usable")
+    }
+
+    test("the network being down is a Network error") {
+        val store = FieldStore.openInMemory("en")
+        val offline = SyncClient(store, SyncConfig(serverUrl = "http://127.0.0.1:9", attemptsPerRun = 1u), null)
+        assertThrows<FieldSyncException.Network> { offline.login("tech", "tech") }
+        val e = assertThrows<FieldSyncException.Validation> {
+            SyncClient(store, SyncConfig(serverUrl = "portal.example.com"), null)
+        }
+        assertEquals("server_url", e.field, "field")
+    }
+}
+
+fun main(args: Array<String>) {
+    val binary = args.getOrNull(0) ?: error("usage: FieldSyncTestKt <sync-server-mock binary> [server log]")
+    val log = java.io.File(args.getOrNull(1) ?: "sync-server-mock-kotlin.log")
+    defineTests()
+    var passed = 0
+    var failed = 0
+    server = MockServer(binary, log)
+    try {
+        for ((name, body) in tests) {
+            val started = System.nanoTime()
+            val error = try {
+                runBlocking { withTimeout(90_000) { body() } }
+                null
+            } catch (e: Throwable) {
+                e
+            }
+            val ms = (System.nanoTime() - started) / 1_000_000
+            if (error == null) {
+                passed++
+                println("PASS $name (${ms} ms)")
+            } else {
+                failed++
+                println("FAIL $name (${ms} ms): $error")
+                error.printStackTrace(System.out)
+            }
+        }
+    } finally {
+        server.close()
+        tmp.toFile().deleteRecursively()
+    }
+    println("kotlin: $passed passed, $failed failed")
+    exitProcess(if (failed == 0 && passed > 0) 0 else 1)
+}

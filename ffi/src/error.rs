@@ -1,0 +1,268 @@
+//! The one error type apps see, and the one place core's errors map to it.
+
+use fieldsync_core::Error as CoreError;
+
+/// Everything that can go wrong in fieldsync, as apps see it.
+///
+/// Kotlin: `FieldSyncException.SegmentReadOnly` and so on (a sealed class,
+/// `toString()` gives the message below). Swift: `FieldSyncError.SegmentReadOnly`
+/// (its `description` gives the message). Python: `FieldSyncError.SegmentReadOnly`.
+///
+/// Messages name fields, ids and reasons, never customer data (names, free
+/// text): errors end up in logs and crash reports.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
+pub enum FieldSyncError {
+    /// Bad input: `field` names it (`name`, `segment_id`, `locale`,
+    /// `last_visit`, `[3].name`...), `reason` says what is wrong with it
+    /// (`must not be blank`, `segment_id seg-x has been deleted`...).
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        /// The field at fault, as a path.
+        field: String,
+        /// What is wrong with it, in words.
+        reason: String,
+    },
+    /// A technician tried to change the segment of a customer the server
+    /// has already accepted. Nothing was written. Managers and admins may.
+    #[error(
+        "the segment of existing customer {customer_id} is read-only for technicians; ask a manager or an admin"
+    )]
+    SegmentReadOnly {
+        /// The customer whose segment was to change.
+        customer_id: String,
+    },
+    /// No such thing on this device (or it was deleted).
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// `customer`, `segment`, `picklist value` or `organization`.
+        entity: String,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// The operation needs to know who is working: sign in (`SyncClient.login`)
+    /// or call `FieldStore.set_session` first.
+    #[error("no session: sign in before this operation")]
+    NoSession,
+    /// The server refused the credentials, or there are none.
+    #[error("the server refused the credentials")]
+    Unauthorized,
+    /// The server could not be reached after the retries of one run (no
+    /// network, timeout, connection dropped). Local data is intact; the next
+    /// run (or the background loop) tries again.
+    #[error("network error: {reason}")]
+    Network {
+        /// What failed, for logs.
+        reason: String,
+    },
+    /// The server answered with an error retrying will not fix, or kept
+    /// failing after the retries of one run.
+    #[error("server error {status}: {reason}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The server's reason, for logs.
+        reason: String,
+    },
+    /// The database could not be opened, read or written (including a
+    /// database written by a newer fieldsync).
+    #[error("storage error: {reason}")]
+    Storage {
+        /// What failed, for logs.
+        reason: String,
+    },
+    /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
+    /// applied stays applied; the next run does the rest.
+    #[error("the sync was cancelled")]
+    Cancelled,
+    /// A bug in fieldsync or in an app callback (a Rust panic in a sync run
+    /// ends up here too). Worth a crash report.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed, for logs.
+        reason: String,
+    },
+}
+
+impl From<CoreError> for FieldSyncError {
+    fn from(err: CoreError) -> Self {
+        // Each message is core's own: it never carries customer data.
+        let reason = err.to_string();
+        match err {
+            CoreError::Validation { field, reason } => FieldSyncError::Validation {
+                field,
+                reason: reason.to_string(),
+            },
+            // "segment_id seg-x has been deleted": the field and the whole message.
+            CoreError::UnavailableReference { field, .. } => FieldSyncError::Validation {
+                field: field.to_owned(),
+                reason,
+            },
+            CoreError::SegmentReadOnly { customer_id } => {
+                FieldSyncError::SegmentReadOnly { customer_id }
+            }
+            CoreError::NotFound { entity, id } => FieldSyncError::NotFound {
+                entity: entity.to_string(),
+                id,
+            },
+            CoreError::NoSession => FieldSyncError::NoSession,
+            CoreError::Unauthorized => FieldSyncError::Unauthorized,
+            CoreError::Network { reason } => FieldSyncError::Network { reason },
+            CoreError::Server { status, reason } => FieldSyncError::Server { status, reason },
+            CoreError::IncompatibleSchema { .. }
+            | CoreError::CorruptData { .. }
+            | CoreError::Sqlite(_)
+            | CoreError::Json(_) => FieldSyncError::Storage { reason },
+            // SyncClient runs one sync at a time (later runs wait), so this
+            // only means a bug.
+            CoreError::SyncInProgress => FieldSyncError::Internal { reason },
+        }
+    }
+}
+
+/// An app callback (a `CredentialsProvider`) threw something that is not a
+/// `FieldSyncError`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for FieldSyncError {
+    fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        FieldSyncError::Internal {
+            reason: format!("an app callback failed: {}", err.reason),
+        }
+    }
+}
+
+impl FieldSyncError {
+    /// A validation error in core's words (`is malformed`, ...).
+    pub(crate) fn invalid(
+        field: impl Into<String>,
+        reason: fieldsync_core::ValidationReason,
+    ) -> Self {
+        FieldSyncError::Validation {
+            field: field.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = FieldSyncError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldsync_core::{Entity, ReferenceProblem, ValidationReason};
+
+    #[test]
+    fn core_errors_map_to_one_variant_each() {
+        let cases: Vec<(CoreError, FieldSyncError)> = vec![
+            (
+                CoreError::invalid("name", ValidationReason::Blank),
+                FieldSyncError::Validation {
+                    field: "name".into(),
+                    reason: "must not be blank".into(),
+                },
+            ),
+            (
+                CoreError::UnavailableReference {
+                    field: "segment_id",
+                    id: "seg-x".into(),
+                    problem: ReferenceProblem::Deleted,
+                },
+                FieldSyncError::Validation {
+                    field: "segment_id".into(),
+                    reason: "segment_id seg-x has been deleted".into(),
+                },
+            ),
+            (
+                CoreError::SegmentReadOnly {
+                    customer_id: "c1".into(),
+                },
+                FieldSyncError::SegmentReadOnly {
+                    customer_id: "c1".into(),
+                },
+            ),
+            (
+                CoreError::NotFound {
+                    entity: Entity::Customer,
+                    id: "c9".into(),
+                },
+                FieldSyncError::NotFound {
+                    entity: "customer".into(),
+                    id: "c9".into(),
+                },
+            ),
+            (CoreError::NoSession, FieldSyncError::NoSession),
+            (CoreError::Unauthorized, FieldSyncError::Unauthorized),
+            (
+                CoreError::Network {
+                    reason: "connection refused".into(),
+                },
+                FieldSyncError::Network {
+                    reason: "connection refused".into(),
+                },
+            ),
+            (
+                CoreError::Server {
+                    status: 503,
+                    reason: "down".into(),
+                },
+                FieldSyncError::Server {
+                    status: 503,
+                    reason: "down".into(),
+                },
+            ),
+            (
+                CoreError::IncompatibleSchema {
+                    found: 9,
+                    supported: 3,
+                },
+                FieldSyncError::Storage {
+                    reason: "database schema version 9 is not supported (this build knows up to 3)"
+                        .into(),
+                },
+            ),
+            (
+                CoreError::CorruptData { what: "role" },
+                FieldSyncError::Storage {
+                    reason: "stored role is invalid".into(),
+                },
+            ),
+            (
+                CoreError::SyncInProgress,
+                FieldSyncError::Internal {
+                    reason: "a sync is already running".into(),
+                },
+            ),
+        ];
+        for (core, expected) in cases {
+            assert_eq!(FieldSyncError::from(core), expected);
+        }
+    }
+
+    #[test]
+    fn undecodable_data_is_a_storage_error() {
+        let json = serde_json::from_str::<i32>("x").unwrap_err();
+        let err = FieldSyncError::from(CoreError::Json(json));
+        assert!(
+            matches!(&err, FieldSyncError::Storage { reason } if reason.starts_with("stored data could not be decoded")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn messages_are_clear() {
+        let err = FieldSyncError::SegmentReadOnly {
+            customer_id: "c1".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "the segment of existing customer c1 is read-only for technicians; ask a manager or an admin"
+        );
+        assert_eq!(
+            FieldSyncError::invalid("last_visit", ValidationReason::Malformed).to_string(),
+            "invalid last_visit: is malformed"
+        );
+        assert_eq!(
+            FieldSyncError::from(uniffi::UnexpectedUniFFICallbackError::new("boom")).to_string(),
+            "internal error: an app callback failed: boom"
+        );
+    }
+}

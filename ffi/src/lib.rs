@@ -1,0 +1,56 @@
+//! fieldsync's foreign-language API (uniffi, proc-macros only): the
+//! library apps link as `libfieldsync` and use from Kotlin (`io.fieldsync`),
+//! Swift (`FieldSync`) and Python (`fieldsync`).
+//!
+//! A thin layer: each object wraps an `Arc` of a core or client type and
+//! forwards to it; records and enums mirror core's, converting dates
+//! (ISO-8601 strings), timestamps (`SystemTime`) and errors (one
+//! [`FieldSyncError`], mapped from core's in one place). No SQL, rule or
+//! sync logic lives here.
+//!
+//! - [`FieldStore`]: the device database (dropdowns, customers, pending
+//!   changes), all local and blocking.
+//! - [`SyncClient`]: sign-in, `sync()` (async: a Kotlin `suspend fun`, Swift
+//!   `async`, Python `async def`, cancellable), a background loop
+//!   ([`BackgroundSyncHandle`]) and observers ([`SyncObserver`]), with
+//!   tokens from the app if it signs in on its own ([`CredentialsProvider`]).
+//!
+//! Network work runs on one tokio runtime owned by the library
+//! (see `runtime.rs`). A Rust panic never crosses into the app as a crash:
+//! uniffi turns a panic in a call into an exception (Kotlin
+//! `InternalException`, Python `InternalError`), a panic in a sync run
+//! becomes `FieldSyncError.Internal`, and a failing app callback is logged.
+
+uniffi::setup_scaffolding!();
+
+mod error;
+mod runtime;
+mod store;
+mod sync;
+mod types;
+
+pub use error::FieldSyncError;
+pub use store::FieldStore;
+pub use sync::{
+    BackgroundSyncHandle, CollectionProgress, CredentialsProvider, PullProgress, SyncClient,
+    SyncCollection, SyncConfig, SyncObserver, SyncStatus,
+};
+pub use types::{
+    Customer, CustomerDraft, CustomerPage, CustomerQuery, CustomerUpdate, DueVisit, FieldChange,
+    PendingChange, Segment, SegmentCount, SegmentFilter, SyncConflict,
+};
+
+/// The version of the fieldsync library (`0.1.0`), for logs and bug reports.
+#[uniffi::export]
+pub fn fieldsync_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Panics with `message`. Not for apps: the binding tests call it to check
+/// that a Rust panic reaches Kotlin, Swift or Python as an exception (uniffi's
+/// internal error) instead of aborting the process.
+#[doc(hidden)]
+#[uniffi::export]
+pub fn panic_for_tests(message: String) {
+    panic!("{message}");
+}

@@ -1,0 +1,227 @@
+//! `FieldStore`: the device database, as apps use it.
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::SystemTime;
+
+use fieldsync_core::model::LanguageTag;
+use fieldsync_core::{Entity, Store};
+
+use crate::error::{FieldSyncError, Result};
+use crate::types::{
+    Customer, CustomerDraft, CustomerPage, CustomerQuery, CustomerUpdate, DueVisit, PendingChange,
+    PicklistKind, PicklistOption, Segment, SegmentCount, SegmentOption, Session, SyncConflict,
+    parse_date, parse_locale,
+};
+
+/// The device's database: the catalogue the office configures (segments,
+/// picklists), the customers, the changes waiting for upload and who is
+/// signed in. Labels come in the store's locale.
+///
+/// Every method is a quick local database call that blocks: call them off
+/// the UI thread (Kotlin `Dispatchers.IO`, a Swift background task). One
+/// store per database file; share it between screens and the `SyncClient`.
+#[derive(uniffi::Object)]
+pub struct FieldStore {
+    inner: Arc<Store>,
+    locale: RwLock<LanguageTag>,
+}
+
+impl FieldStore {
+    fn new(inner: Store, locale: LanguageTag) -> Arc<Self> {
+        Arc::new(FieldStore {
+            inner: Arc::new(inner),
+            locale: RwLock::new(locale),
+        })
+    }
+
+    /// The core store, for the sync client.
+    pub(crate) fn core(&self) -> &Arc<Store> {
+        &self.inner
+    }
+
+    fn current_locale(&self) -> LanguageTag {
+        self.locale
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A customer as the screen shows it, after a write.
+    fn view(&self, id: &str) -> Result<Customer> {
+        self.inner
+            .customer(id, &self.current_locale())?
+            .map(Customer::from)
+            .ok_or_else(|| FieldSyncError::NotFound {
+                entity: Entity::Customer.to_string(),
+                id: id.to_owned(),
+            })
+    }
+}
+
+#[uniffi::export]
+impl FieldStore {
+    /// Opens the database at `path`, creating it if needed and upgrading
+    /// its schema. `locale` is a language tag such as `nl-BE` (or `nl_BE`)
+    /// for labels. Fails with `Storage` for a database written by a newer
+    /// fieldsync, `Validation` for a malformed locale.
+    #[uniffi::constructor]
+    pub fn open(path: String, locale: String) -> Result<Arc<Self>> {
+        let locale = parse_locale(&locale)?;
+        Ok(Self::new(Store::open(path)?, locale))
+    }
+
+    /// A private database in memory, gone when the store is: for tests and
+    /// previews.
+    #[uniffi::constructor]
+    pub fn open_in_memory(locale: String) -> Result<Arc<Self>> {
+        let locale = parse_locale(&locale)?;
+        Ok(Self::new(Store::open_in_memory()?, locale))
+    }
+
+    /// The language tag labels are resolved for (canonical form, `nl-BE`).
+    pub fn locale(&self) -> String {
+        self.current_locale().as_str().to_owned()
+    }
+
+    /// Changes the language of labels from now on (when the user changes
+    /// the app's language). Labels fall back to the language without region,
+    /// the organization's default language, English, then any.
+    pub fn set_locale(&self, locale: String) -> Result<()> {
+        let tag = parse_locale(&locale)?;
+        *self.locale.write().unwrap_or_else(PoisonError::into_inner) = tag;
+        Ok(())
+    }
+
+    /// Who is signed in on this device, if anyone.
+    pub fn session(&self) -> Result<Option<Session>> {
+        Ok(self.inner.session()?)
+    }
+
+    /// Stores the session, for apps that sign in on their own (with a
+    /// `CredentialsProvider`). `SyncClient.login` does this itself, and each
+    /// sync keeps it up to date with the server.
+    pub fn set_session(&self, session: Session) -> Result<()> {
+        Ok(self.inner.set_session(&session)?)
+    }
+
+    /// Signs out. Local data and pending changes stay.
+    pub fn clear_session(&self) -> Result<()> {
+        Ok(self.inner.clear_session()?)
+    }
+
+    /// The segment dropdown for the session's organization: segments not
+    /// deleted, in scope, labelled in the store's locale, sorted by label.
+    pub fn segment_options(&self) -> Result<Vec<SegmentOption>> {
+        Ok(self.inner.segment_options(&self.current_locale())?)
+    }
+
+    /// A classification dropdown (status, source, industry or channel) for
+    /// the session's organization, in the Portal's order.
+    pub fn picklist_options(&self, kind: PicklistKind) -> Result<Vec<PicklistOption>> {
+        Ok(self.inner.picklist_options(kind, &self.current_locale())?)
+    }
+
+    /// Every segment stored on the device (all organizations), with the
+    /// ones deleted in the Portal when `include_deleted`.
+    pub fn segments(&self, include_deleted: bool) -> Result<Vec<Segment>> {
+        let locale = self.current_locale();
+        Ok(self
+            .inner
+            .segments(include_deleted)?
+            .into_iter()
+            .map(|s| Segment::new(s, &locale))
+            .collect())
+    }
+
+    /// Creates a customer in the session's organization and queues its
+    /// upload. Any role may pick the segment of a new customer; it must
+    /// exist, not be deleted and be in scope (`Validation` otherwise).
+    pub fn create_customer(&self, draft: CustomerDraft) -> Result<Customer> {
+        let created = self.inner.create_customer(draft.try_into()?)?;
+        self.view(&created.id)
+    }
+
+    /// Changes a customer and queues the changed fields for upload. On a
+    /// customer the server has accepted, a technician who changes the
+    /// segment gets `SegmentReadOnly` and nothing is written.
+    pub fn update_customer(&self, id: String, update: CustomerUpdate) -> Result<Customer> {
+        let updated = self.inner.update_customer(&id, &update.try_into()?)?;
+        self.view(&updated.id)
+    }
+
+    /// One customer, `null` if unknown or deleted.
+    pub fn customer(&self, id: String) -> Result<Option<Customer>> {
+        Ok(self
+            .inner
+            .customer(&id, &self.current_locale())?
+            .map(Customer::from))
+    }
+
+    /// A page of customers, sorted by name.
+    pub fn customers(&self, query: CustomerQuery) -> Result<CustomerPage> {
+        Ok(self
+            .inner
+            .customers(&query.into(), &self.current_locale())?
+            .into())
+    }
+
+    /// Customers due for a visit on `date` (`2026-11-23`): never-visited
+    /// first, then by due date.
+    pub fn due_visits(&self, date: String) -> Result<Vec<DueVisit>> {
+        let date = parse_date("date", &date)?;
+        Ok(self
+            .inner
+            .due_visits(date, &self.current_locale())?
+            .into_iter()
+            .map(DueVisit::from)
+            .collect())
+    }
+
+    /// How many customers carry each segment (and how many none), largest
+    /// groups first.
+    pub fn segment_counts(&self) -> Result<Vec<SegmentCount>> {
+        Ok(self
+            .inner
+            .segment_counts(&self.current_locale())?
+            .into_iter()
+            .map(SegmentCount::from)
+            .collect())
+    }
+
+    /// Local changes the server has not accepted, oldest first, at most
+    /// `limit`: waiting for upload, and set aside with the server's reason.
+    pub fn pending_changes(&self, limit: u32) -> Result<Vec<PendingChange>> {
+        Ok(self
+            .inner
+            .pending_changes(limit as usize)?
+            .into_iter()
+            .map(PendingChange::from)
+            .collect())
+    }
+
+    /// How many local changes wait for upload.
+    pub fn pending_count(&self) -> Result<u64> {
+        Ok(self.inner.pending_count()?)
+    }
+
+    /// How many local changes the server refused and are set aside.
+    pub fn set_aside_count(&self) -> Result<u64> {
+        Ok(self.inner.set_aside_count()?)
+    }
+
+    /// Fields of local changes that lost to office edits, newest first, at
+    /// most `limit`.
+    pub fn sync_conflicts(&self, limit: u32) -> Result<Vec<SyncConflict>> {
+        Ok(self
+            .inner
+            .sync_conflicts(limit as usize)?
+            .into_iter()
+            .map(SyncConflict::from)
+            .collect())
+    }
+
+    /// When a sync last finished without error.
+    pub fn last_sync_success(&self) -> Result<Option<SystemTime>> {
+        Ok(self.inner.last_sync_success()?.map(SystemTime::from))
+    }
+}
