@@ -38,13 +38,15 @@ fi
 # Every stage runs even when an earlier one failed (the binding suites need
 # only the bindings); the script fails if any did.
 failures=()
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 stage() {
     local name=$1
     shift
     step "$name"
     local stage_started
     stage_started=$(date +%s)
-    if "$@"; then
+    if "$@" 2>&1 | tee -a "$log"; then
         echo "--- $name: ok in $(($(date +%s) - stage_started)) s"
     else
         echo "--- $name: FAILED after $(($(date +%s) - stage_started)) s"
@@ -62,9 +64,14 @@ if stage "bindings/generate.sh" bindings/generate.sh; then
     stage "Swift bindings (checks)" bindings/check-swift.sh || true
 fi
 
+# One closing line for every suite together: cargo's "test result" lines
+# and the binding suites' "N passed, M failed" lines, added up.
+totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^[a-z]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" |
+    awk '{p += $1; f += $2} END {printf "%d %d", p, f}')
 echo
 if [ ${#failures[@]} -gt 0 ]; then
     echo "=== FAILED: ${failures[*]} ($(($(date +%s) - started)) s)"
     exit 1
 fi
 echo "=== all tests passed ($(($(date +%s) - started)) s)"
+echo "${totals% *} passed, ${totals#* } failed"
