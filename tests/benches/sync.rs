@@ -67,7 +67,6 @@ fn client(store: Arc<Store>, url: &str, user: &str) -> SyncClient {
     SyncClient::new(store, &HttpConfig::new(url), credentials, settings).unwrap()
 }
 
-
 fn initial_sync(runtime: &tokio::runtime::Runtime) {
     let server = spawn_blocking_server(ServerConfig {
         // half of the generated customers are org-north's, the technician's
