@@ -112,8 +112,11 @@ fn store_with_existing(role: Role) -> (Arc<Store>, String) {
     (store, "c1".into())
 }
 
-#[tokio::test]
-async fn a_rejected_update_returns_the_customer_to_the_servers_state() {
+/// A manager's segment change on an existing customer that the server
+/// refuses, answering with `current`; the customer afterwards.
+async fn refused_segment_change(
+    current: Option<crate::model::RemoteCustomer>,
+) -> (Arc<Store>, crate::model::Customer) {
     let (store, id) = store_with_existing(Role::Manager);
     store
         .update_customer(
@@ -126,7 +129,7 @@ async fn a_rejected_update_returns_the_customer_to_the_servers_state() {
         .unwrap();
     let transport = Arc::new(Scripted::new(
         |c, _| Ok(empty_page(c)),
-        |req, _| {
+        move |req, _| {
             Ok(PushResponse {
                 results: vec![MutationResult::Rejected {
                     mutation_id: req.mutations[0].mutation_id.clone(),
@@ -135,7 +138,7 @@ async fn a_rejected_update_returns_the_customer_to_the_servers_state() {
                         field: Some("segment_id".into()),
                         reason: "role changed".into(),
                     },
-                    current: Some(remote_customer("c1", "Shop (office)", Some("retail"), 3)),
+                    current: current.clone(),
                 }],
             })
         },
@@ -146,6 +149,13 @@ async fn a_rejected_update_returns_the_customer_to_the_servers_state() {
         .unwrap()
         .unwrap()
         .customer;
+    (store, c)
+}
+
+#[tokio::test]
+async fn a_rejected_update_returns_the_customer_to_the_servers_state() {
+    let office = remote_customer("c1", "Shop (office)", Some("retail"), 3);
+    let (store, c) = refused_segment_change(Some(office)).await;
     assert_eq!(c.segment_id.as_deref(), Some("retail"));
     assert_eq!(c.name, "Shop (office)");
     assert_eq!(c.version, Some(3));
@@ -154,39 +164,10 @@ async fn a_rejected_update_returns_the_customer_to_the_servers_state() {
 
 #[tokio::test]
 async fn a_rejected_update_without_the_servers_record_restores_the_previous_values() {
-    let (store, id) = store_with_existing(Role::Manager);
-    store
-        .update_customer(
-            &id,
-            &CustomerUpdate {
-                segment_id: Some(Some("wholesale".into())),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    let transport = Arc::new(Scripted::new(
-        |c, _| Ok(empty_page(c)),
-        |req, _| {
-            Ok(PushResponse {
-                results: vec![MutationResult::Rejected {
-                    mutation_id: req.mutations[0].mutation_id.clone(),
-                    rejection: Rejection {
-                        code: "unknown_reference".into(),
-                        field: Some("segment_id".into()),
-                        reason: "deleted".into(),
-                    },
-                    current: None,
-                }],
-            })
-        },
-    ));
-    engine(&store, &transport).sync().await.unwrap();
-    let c = store
-        .customer(&id, &LanguageTag::parse("en").unwrap())
-        .unwrap()
-        .unwrap()
-        .customer;
+    let (store, c) = refused_segment_change(None).await;
     assert_eq!(c.segment_id.as_deref(), Some("retail"));
+    assert_eq!(c.version, Some(1));
+    assert_eq!(store.set_aside_count().unwrap(), 1);
 }
 
 #[tokio::test]
