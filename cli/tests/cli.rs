@@ -20,6 +20,21 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `fieldsync sync` as the demo technician with `password`.
+fn sync_as_tech(server: &str, password: &str, db: &str) -> Output {
+    fieldsync(&[
+        "sync",
+        "--server",
+        server,
+        "--user",
+        "tech",
+        "--password",
+        password,
+        "--db",
+        db,
+    ])
+}
+
 /// A failure is one line on stderr and a non-zero exit, never a panic.
 fn assert_one_line_error(o: &Output, contains: &str) {
     assert!(!o.status.success());
@@ -63,17 +78,7 @@ fn sync_then_inspect_a_device_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tech.db");
     let db = db.to_str().unwrap();
-    let out = fieldsync(&[
-        "sync",
-        "--server",
-        &server.url(),
-        "--user",
-        "tech",
-        "--password",
-        "tech",
-        "--db",
-        db,
-    ]);
+    let out = sync_as_tech(&server.url(), "tech", db);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("downloaded"));
 
@@ -122,30 +127,10 @@ fn errors_are_one_clear_line() {
     let server = spawn_blocking_server(ServerConfig::demo()).unwrap();
     let db = dir.path().join("tech.db");
     let db = db.to_str().unwrap();
-    let wrong = fieldsync(&[
-        "sync",
-        "--server",
-        &server.url(),
-        "--user",
-        "tech",
-        "--password",
-        "nope",
-        "--db",
-        db,
-    ]);
+    let wrong = sync_as_tech(&server.url(), "nope", db);
     assert_one_line_error(&wrong, "refused the credentials");
 
-    let ok = fieldsync(&[
-        "sync",
-        "--server",
-        &server.url(),
-        "--user",
-        "tech",
-        "--password",
-        "tech",
-        "--db",
-        db,
-    ]);
+    let ok = sync_as_tech(&server.url(), "tech", db);
     assert!(ok.status.success());
     assert_one_line_error(
         &fieldsync(&["segments", "--db", db, "--locale", "n!"]),
@@ -154,16 +139,6 @@ fn errors_are_one_clear_line() {
 
     // Nothing listens there: the run gives up after its retries, one line.
     drop(server);
-    let offline = fieldsync(&[
-        "sync",
-        "--server",
-        "http://127.0.0.1:9",
-        "--user",
-        "tech",
-        "--password",
-        "tech",
-        "--db",
-        db,
-    ]);
+    let offline = sync_as_tech("http://127.0.0.1:9", "tech", db);
     assert_one_line_error(&offline, "network error");
 }

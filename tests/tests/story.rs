@@ -7,6 +7,13 @@ use fieldsync_core::sync::{Collection, SyncState};
 use fieldsync_e2e::{Device, Portal, assert_same_customers, en, fast_settings};
 use serde_json::json;
 
+fn with_segment(name: &str, segment: &str) -> CustomerDraft {
+    CustomerDraft {
+        segment_id: Some(segment.into()),
+        ..CustomerDraft::named(name)
+    }
+}
+
 fn segment_update(id: &str) -> CustomerUpdate {
     CustomerUpdate {
         segment_id: Some(Some(id.into())),
@@ -90,10 +97,7 @@ async fn the_segment_rule_on_the_device_and_on_the_server() {
     // it until the server has accepted the customer.
     let c = tech
         .store
-        .create_customer(CustomerDraft {
-            segment_id: Some("seg-retail".into()),
-            ..CustomerDraft::named("Bakkerij")
-        })
+        .create_customer(with_segment("Bakkerij", "seg-retail"))
         .unwrap();
     tech.store
         .update_customer(&c.id, &segment_update("seg-wholesale"))
@@ -163,10 +167,7 @@ async fn a_deleted_segment_leaves_the_dropdown_but_keeps_its_label() {
     let tech = Device::synced(dir.path(), &portal, "tech").await;
     let c = tech
         .store
-        .create_customer(CustomerDraft {
-            segment_id: Some("seg-wholesale".into()),
-            ..CustomerDraft::named("Depot")
-        })
+        .create_customer(with_segment("Depot", "seg-wholesale"))
         .unwrap();
     tech.sync().await;
 
@@ -203,10 +204,7 @@ async fn a_segment_deleted_while_a_new_customer_waits_is_refused_without_blockin
     // Offline: a new customer with Wholesale, then another without a segment.
     let doomed = tech
         .store
-        .create_customer(CustomerDraft {
-            segment_id: Some("seg-wholesale".into()),
-            ..CustomerDraft::named("Depot")
-        })
+        .create_customer(with_segment("Depot", "seg-wholesale"))
         .unwrap();
     let fine = tech
         .store
