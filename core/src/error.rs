@@ -23,6 +23,11 @@ pub enum ValidationReason {
     NoText,
     /// A number outside its allowed range (page sizes, ...).
     OutOfRange { min: i64, max: i64 },
+    /// A customer segment that would include itself through others.
+    Cycle,
+    /// A customer segment defined by conditions: its members follow its
+    /// criteria and cannot be put in or taken out by hand.
+    DefinedByConditions,
 }
 
 impl fmt::Display for ValidationReason {
@@ -35,6 +40,10 @@ impl fmt::Display for ValidationReason {
             Self::Duplicate => f.write_str("has a duplicate entry"),
             Self::NoText => f.write_str("needs at least one non-blank translation"),
             Self::OutOfRange { min, max } => write!(f, "must be between {min} and {max}"),
+            Self::Cycle => f.write_str("would make a segment include itself"),
+            Self::DefinedByConditions => {
+                f.write_str("is defined by conditions; its members follow its criteria")
+            }
         }
     }
 }
@@ -68,6 +77,7 @@ pub enum Entity {
     Segment,
     PicklistValue,
     Organization,
+    CustomerSegment,
 }
 
 impl fmt::Display for Entity {
@@ -77,6 +87,7 @@ impl fmt::Display for Entity {
             Self::Segment => "segment",
             Self::PicklistValue => "picklist value",
             Self::Organization => "organization",
+            Self::CustomerSegment => "customer segment",
         })
     }
 }
@@ -96,6 +107,11 @@ pub enum Error {
         "the segment of existing customer {customer_id} is read-only for technicians; ask a manager or an admin"
     )]
     SegmentReadOnly { customer_id: String },
+
+    /// The signed-in role may not do this: technicians may not put customers
+    /// in or take them out of a static customer segment.
+    #[error("not permitted for this role: {action}; ask a manager or an admin")]
+    NotPermitted { action: &'static str },
 
     /// A segment or picklist value that cannot be assigned.
     #[error("{field} {id} {problem}")]
@@ -164,7 +180,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Validation { .. } => "validation",
-            Error::SegmentReadOnly { .. } => "permission",
+            Error::SegmentReadOnly { .. } | Error::NotPermitted { .. } => "permission",
             Error::UnavailableReference { .. } => "unknown_reference",
             Error::NotFound { .. } => "not_found",
             Error::NoSession | Error::Unauthorized => "unauthorized",

@@ -1,10 +1,13 @@
 //! The domain: what the Portal configures, what the device edits, and who is
 //! working. Plain data with validation; no storage here.
 
+pub mod criteria;
 mod customer;
+mod customer_segment;
 mod frequency;
 mod locale;
 mod picklist;
+pub mod profile;
 mod remote;
 mod segment;
 mod session;
@@ -12,6 +15,10 @@ mod views;
 
 pub use customer::{
     Customer, CustomerDraft, CustomerField, CustomerUpdate, MAX_CUSTOMER_NAME_CHARS,
+};
+pub use customer_segment::{
+    CustomerSegment, CustomerSegmentDefinition, CustomerSegmentDraft, CustomerSegmentKind,
+    MAX_PRIORITY, cycle_error, inclusion_cycle,
 };
 pub use frequency::VisitFrequency;
 pub use locale::{LanguageTag, LocalizedText};

@@ -40,17 +40,25 @@ pub enum Collection {
     Customers,
     Organizations,
     Profile,
+    CustomerSegments,
+    CustomerSegmentMembers,
+    CustomerProfiles,
+    Transactions,
     #[serde(other)]
     Unknown,
 }
 
 impl Collection {
-    pub const KNOWN: [Collection; 5] = [
+    pub const KNOWN: [Collection; 9] = [
         Self::Segments,
         Self::PicklistValues,
         Self::Customers,
         Self::Organizations,
         Self::Profile,
+        Self::CustomerSegments,
+        Self::CustomerSegmentMembers,
+        Self::CustomerProfiles,
+        Self::Transactions,
     ];
 
     pub fn code(self) -> &'static str {
@@ -60,6 +68,10 @@ impl Collection {
             Self::Customers => "customers",
             Self::Organizations => "organizations",
             Self::Profile => "profile",
+            Self::CustomerSegments => "customer_segments",
+            Self::CustomerSegmentMembers => "customer_segment_members",
+            Self::CustomerProfiles => "customer_profiles",
+            Self::Transactions => "transactions",
             Self::Unknown => "unknown",
         }
     }
@@ -107,6 +119,28 @@ pub struct Profile {
     pub organization_id: String,
     pub role: Role,
 }
+
+/// One static membership, as the feed's `customer_segment_members` record
+/// (id `{segment_id}/{customer_id}`). Always an upsert: `member: false`
+/// means the customer was taken out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentMembership {
+    pub segment_id: String,
+    pub customer_id: String,
+    pub member: bool,
+}
+
+impl SegmentMembership {
+    /// The feed id and outbox entity id of a membership.
+    pub fn key(segment_id: &str, customer_id: &str) -> String {
+        format!("{segment_id}/{customer_id}")
+    }
+}
+
+/// The mutation entity of a manager's change to a static customer
+/// segment: operation `add_member` or `remove_member`, changes
+/// `{"segment_id", "customer_id"}`, entity id [`SegmentMembership::key`].
+pub const SEGMENT_MEMBER_ENTITY: &str = "customer_segment_member";
 
 /// `POST /sync/v1/mutations`
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
