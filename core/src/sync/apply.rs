@@ -82,6 +82,13 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
                 1
             }
         }
+        (
+            Collection::CustomerSegments
+            | Collection::CustomerSegmentMembers
+            | Collection::CustomerProfiles
+            | Collection::Transactions,
+            _,
+        ) => 0, // applied by the customer segment store (next commit)
         // Organizations and profiles are not deleted through the feed; a
         // newer server's collections are not ours to apply.
         (Collection::Organizations | Collection::Profile, ChangeOp::Delete)
