@@ -9,8 +9,8 @@
 //! - Whoever assigns a segment or a picklist value, it must exist, not be
 //!   deleted, and be in scope for the customer's organization.
 
-use crate::error::{Error, ReferenceProblem, Result};
-use crate::model::{Customer, OrgScope, Role};
+use crate::error::{Error, ReferenceProblem, Result, ValidationReason};
+use crate::model::{Customer, CustomerSegmentKind, OrgScope, Role};
 
 /// What the rule needs to know of a catalogue entry (segment or picklist
 /// value) to decide whether it can be assigned.
@@ -43,6 +43,25 @@ pub fn check_segment_change(
         });
     }
     Ok(true)
+}
+
+/// Checks a manual change to the members of a customer segment: only
+/// managers and admins put customers in or take them out, and only of a
+/// static segment (a segment defined by conditions follows its criteria).
+/// The server applies the same check to the uploaded change.
+pub fn check_static_membership_edit(role: Role, kind: CustomerSegmentKind) -> Result<()> {
+    if !role.may_change_existing_segment() {
+        return Err(Error::NotPermitted {
+            action: "change the members of a customer segment",
+        });
+    }
+    if kind != CustomerSegmentKind::Static {
+        return Err(Error::invalid(
+            "segment_id",
+            ValidationReason::DefinedByConditions,
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that the catalogue entry `id`, looked up as `entry`, can be

@@ -26,6 +26,11 @@ const SNAPSHOTS: &[(i64, &str, &str)] = &[
         include_str!("schema/v2.sql"),
         include_str!("schema/v2_data.sql"),
     ),
+    (
+        3,
+        include_str!("schema/v3.sql"),
+        include_str!("schema/v3_data.sql"),
+    ),
 ];
 
 fn schema_of(conn: &Connection) -> String {

@@ -149,11 +149,11 @@ impl CustomerSegmentDraft {
                 }
                 None
             }
-            CustomerSegmentKind::Conditional => Some(Criteria::parse(
-                self.criteria
-                    .as_ref()
-                    .ok_or_else(|| Error::invalid("criteria", ValidationReason::Blank))?,
-            )?),
+            CustomerSegmentKind::Conditional => {
+                Some(Criteria::parse(self.criteria.as_ref().ok_or_else(
+                    || Error::invalid("criteria", ValidationReason::Blank),
+                )?)?)
+            }
         };
         Ok(CustomerSegmentDefinition {
             scope,
@@ -294,7 +294,11 @@ impl Criteria {
         fn walk(c: &Criteria, path: String, out: &mut Vec<(String, String)>) {
             match c {
                 Criteria::All(children) | Criteria::Any(children) => {
-                    let key = if matches!(c, Criteria::All(_)) { "all" } else { "any" };
+                    let key = if matches!(c, Criteria::All(_)) {
+                        "all"
+                    } else {
+                        "any"
+                    };
                     for (i, child) in children.iter().enumerate() {
                         walk(child, format!("{path}.{key}[{i}]"), out);
                     }

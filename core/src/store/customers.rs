@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::catalogue::{Change, Labels};
 use super::references::References;
 use super::session::require_session;
-use super::{Store, outbox, query_all};
+use super::{Store, customer_segments, outbox, query_all};
 use crate::error::{Entity, Error, Result, ValidationReason};
 use crate::model::fold_for_search;
 use crate::model::{
@@ -166,7 +166,7 @@ fn write_row(conn: &Connection, c: &Customer, deleted: bool) -> Result<()> {
         c.version,
         deleted
     ])?;
-    Ok(())
+    customer_segments::mark_dirty(conn, &c.id)
 }
 
 /// Checks the catalogue references among `fields` of `c`.
@@ -275,12 +275,16 @@ pub fn apply_customer_changes(
                 }
             }
             Change::Delete { id, version } => {
-                applied += conn
+                let deleted = conn
                     .prepare_cached(
                         "UPDATE customers SET deleted = 1, server_version = ?2
                          WHERE id = ?1 AND (server_version IS NULL OR server_version < ?2)",
                     )?
                     .execute(params![id, version])?;
+                if deleted > 0 {
+                    customer_segments::mark_dirty(conn, id)?;
+                }
+                applied += deleted;
             }
         }
     }
@@ -366,7 +370,7 @@ pub(crate) fn remove_unaccepted(conn: &Connection, id: &str) -> Result<()> {
         "UPDATE customers SET deleted = 1 WHERE id = ?1 AND server_version IS NULL",
     )?
     .execute([id])?;
-    Ok(())
+    customer_segments::mark_dirty(conn, id)
 }
 
 impl Store {
@@ -375,7 +379,9 @@ impl Store {
     pub fn create_customer(&self, draft: CustomerDraft) -> Result<Customer> {
         self.write(|tx| {
             let session = require_session(tx)?;
-            create_customer(tx, &session, &mut References::new(tx), draft)
+            let customer = create_customer(tx, &session, &mut References::new(tx), draft)?;
+            customer_segments::after_local_change(tx, &customer.id)?;
+            Ok(customer)
         })
     }
 
@@ -385,14 +391,19 @@ impl Store {
         self.write(|tx| {
             let session = require_session(tx)?;
             let mut refs = References::new(tx);
-            drafts
+            let created = drafts
                 .into_iter()
                 .enumerate()
                 .map(|(i, draft)| {
                     create_customer(tx, &session, &mut refs, draft)
                         .map_err(|e| e.within(&format!("[{i}]")))
                 })
-                .collect()
+                .collect::<Result<Vec<_>>>()?;
+            customer_segments::after_local_changes(
+                tx,
+                created.iter().map(|c| c.id.clone()).collect(),
+            )?;
+            Ok(created)
         })
     }
 
@@ -400,7 +411,11 @@ impl Store {
     /// technician who changes the segment gets `SegmentReadOnly` and nothing
     /// is written. Unchanged values are not changes.
     pub fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {
-        self.write(|tx| update_customer(tx, &require_session(tx)?, id, update))
+        self.write(|tx| {
+            let customer = update_customer(tx, &require_session(tx)?, id, update)?;
+            customer_segments::after_local_change(tx, id)?;
+            Ok(customer)
+        })
     }
 
     /// Applies a batch of customers from the server in one transaction.

@@ -9,6 +9,7 @@
 //! and rolls back on `Err` or panic, so nothing is ever half-written.
 
 pub mod catalogue;
+pub mod customer_segments;
 pub mod customers;
 pub mod outbox;
 mod references;
@@ -26,6 +27,10 @@ use crate::error::Result;
 use crate::model::VisitFrequency;
 
 pub use catalogue::{Change, apply_organizations, apply_picklist_changes, apply_segment_changes};
+pub use customer_segments::{
+    CustomerSegmentInfo, PurchaseSummary, SegmentMember, SegmentMemberPage, SegmentRefresh,
+    TagCount,
+};
 pub use customers::{
     CustomerPage, CustomerQuery, MAX_PAGE_SIZE, SegmentFilter, apply_customer_changes,
 };

@@ -16,6 +16,10 @@ use crate::error::{Error, Result};
 pub enum OutboxOperation {
     Create,
     Update,
+    /// A manager put a customer in a static customer segment.
+    AddMember,
+    /// A manager took a customer out of a static customer segment.
+    RemoveMember,
 }
 
 impl OutboxOperation {
@@ -23,6 +27,8 @@ impl OutboxOperation {
         match self {
             Self::Create => "create",
             Self::Update => "update",
+            Self::AddMember => "add_member",
+            Self::RemoveMember => "remove_member",
         }
     }
 
@@ -30,6 +36,8 @@ impl OutboxOperation {
         match code {
             "create" => Some(Self::Create),
             "update" => Some(Self::Update),
+            "add_member" => Some(Self::AddMember),
+            "remove_member" => Some(Self::RemoveMember),
             _ => None,
         }
     }
@@ -82,13 +90,37 @@ pub(crate) fn append(
     base_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    append_for(
+        conn,
+        CUSTOMER,
+        entity_id,
+        operation,
+        changes,
+        previous,
+        base_version,
+        now,
+    )
+}
+
+/// Appends an entry for any entity (customers, segment memberships).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn append_for(
+    conn: &Connection,
+    entity: &str,
+    entity_id: &str,
+    operation: OutboxOperation,
+    changes: &Map<String, Value>,
+    previous: &Map<String, Value>,
+    base_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO outbox (mutation_id, entity, entity_id, operation, changes, previous, base_version, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         uuid::Uuid::new_v4().to_string(),
-        CUSTOMER,
+        entity,
         entity_id,
         operation.code(),
         serde_json::to_string(changes)?,
@@ -97,6 +129,15 @@ pub(crate) fn append(
         now
     ])?;
     Ok(())
+}
+
+/// Whether `entity_id` of `entity` has a change waiting for upload.
+pub(crate) fn has_pending(conn: &Connection, entity: &str, entity_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity = ?1 AND entity_id = ?2 AND state = 'pending')",
+        )?
+        .query_row(params![entity, entity_id], |r| r.get(0))?)
 }
 
 /// The fields of a customer that have local changes not yet uploaded: a

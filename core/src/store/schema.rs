@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_sync_state.sql"),
+    include_str!("migrations/003_customer_segments.sql"),
 ];
 
 /// The schema version this build creates and reads.

@@ -12,11 +12,19 @@ use serde_json::Value;
 use super::protocol::{
     ChangeOp, ChangePage, Collection, FeedChange, Mutation, MutationResult, Profile, PushRequest,
 };
+use super::protocol::{SEGMENT_MEMBER_ENTITY, SegmentMembership};
 use super::state::{self, ConflictRecord};
 use crate::error::{Error, Result};
-use crate::model::{Organization, PicklistValue, RemoteCustomer, Segment, Session};
+use crate::model::profile::{CustomerProfile, Transaction};
+use crate::model::{
+    CustomerSegment, Organization, PicklistValue, RemoteCustomer, Segment, Session,
+};
 use crate::store::catalogue::{
     Change, apply_organizations, apply_picklist_changes, apply_segment_changes,
+};
+use crate::store::customer_segments::{
+    apply_customer_segment_changes, apply_profile_changes, apply_segment_memberships,
+    apply_transaction_changes, mark_rfm_dirty, restore_membership,
 };
 use crate::store::customers::{
     apply_customer_changes, mark_accepted, merge_remote, remove_unaccepted, restore_fields,
@@ -82,16 +90,38 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
                 1
             }
         }
-        (
-            Collection::CustomerSegments
-            | Collection::CustomerSegmentMembers
-            | Collection::CustomerProfiles
-            | Collection::Transactions,
-            _,
-        ) => 0, // applied by the customer segment store (next commit)
-        // Organizations and profiles are not deleted through the feed; a
+        (Collection::CustomerSegments, ChangeOp::Upsert) => apply_customer_segment_changes(
+            conn,
+            &[Change::Upsert(decode::<CustomerSegment>(change)?)],
+        )?,
+        (Collection::CustomerSegments, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_customer_segment_changes(conn, &[Change::Delete { id, version }])?
+        }
+        (Collection::CustomerSegmentMembers, ChangeOp::Upsert) => {
+            apply_segment_memberships(conn, &[decode::<SegmentMembership>(change)?])?
+        }
+        (Collection::CustomerProfiles, ChangeOp::Upsert) => {
+            apply_profile_changes(conn, &[Change::Upsert(decode::<CustomerProfile>(change)?)])?
+        }
+        (Collection::CustomerProfiles, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_profile_changes(conn, &[Change::Delete { id, version }])?
+        }
+        (Collection::Transactions, ChangeOp::Upsert) => {
+            apply_transaction_changes(conn, &[Change::Upsert(decode::<Transaction>(change)?)])?
+        }
+        (Collection::Transactions, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_transaction_changes(conn, &[Change::Delete { id, version }])?
+        }
+        // Memberships are upserts with `member: false`; organizations and
+        // profiles are not deleted through the feed; a
         // newer server's collections are not ours to apply.
-        (Collection::Organizations | Collection::Profile, ChangeOp::Delete)
+        (
+            Collection::Organizations | Collection::Profile | Collection::CustomerSegmentMembers,
+            ChangeOp::Delete,
+        )
         | (Collection::Unknown, _) => {
             return Err(Error::CorruptData { what: "feed entry" });
         }
@@ -123,6 +153,11 @@ pub fn apply_pull_page(conn: &Connection, page: &ChangePage) -> Result<PageOutco
             }
             Err(other) => return Err(other),
         }
+    }
+    if outcome.changed.contains(&Collection::Customers) {
+        // Who is ranked changed: RFM scores are computed again with the
+        // next evaluation.
+        mark_rfm_dirty(conn)?;
     }
     state::save_cursor(conn, &page.cursor)?;
     Ok(outcome)
@@ -185,6 +220,15 @@ pub fn apply_push_results(
             outcome.unanswered += 1;
             continue;
         };
+        if entry.entity == SEGMENT_MEMBER_ENTITY {
+            apply_membership_result(conn, entry, result)?;
+            match result {
+                MutationResult::Applied { .. } => outcome.applied += 1,
+                MutationResult::Rejected { .. } => outcome.rejected += 1,
+                MutationResult::Conflict { .. } => outcome.conflicts += 1,
+            }
+            continue;
+        }
         match result {
             MutationResult::Applied { version, .. } => {
                 outbox::acknowledge(conn, &entry.mutation_id)?;
@@ -249,4 +293,38 @@ pub fn apply_push_results(
         }
     }
     Ok(outcome)
+}
+
+/// The server's answer to a manager's membership edit: applied, it leaves
+/// the outbox (the feed brings the membership back as the server's state);
+/// refused, it is set aside and the membership returns to the server's.
+fn apply_membership_result(
+    conn: &Connection,
+    entry: &OutboxEntry,
+    result: &MutationResult,
+) -> Result<()> {
+    match result {
+        MutationResult::Applied { .. } | MutationResult::Conflict { .. } => {
+            outbox::acknowledge(conn, &entry.mutation_id)?;
+            if let (Some(Value::String(segment_id)), Some(Value::String(customer_id))) = (
+                entry.changes.get("segment_id"),
+                entry.changes.get("customer_id"),
+            ) {
+                let member = entry.operation == OutboxOperation::AddMember;
+                apply_segment_memberships(
+                    conn,
+                    &[SegmentMembership {
+                        segment_id: segment_id.clone(),
+                        customer_id: customer_id.clone(),
+                        member,
+                    }],
+                )?;
+            }
+        }
+        MutationResult::Rejected { rejection, .. } => {
+            outbox::set_aside(conn, &entry.mutation_id, rejection)?;
+            restore_membership(conn, &entry.entity_id)?;
+        }
+    }
+    Ok(())
 }

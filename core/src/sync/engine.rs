@@ -28,9 +28,10 @@ use super::state;
 use super::transport::{Transport, TransportError};
 use crate::error::{Error, Result};
 use crate::model::Session;
-use crate::store::Store;
+use crate::store::customer_segments::refresh_stale;
 use crate::store::outbox;
 use crate::store::session::save_session;
+use crate::store::{SegmentRefresh, Store};
 
 /// Gives bearer tokens for apps that sign in on their own.
 pub trait TokenProvider: Send + Sync {
@@ -136,6 +137,8 @@ pub struct SyncReport {
     pub push_duration: std::time::Duration,
     /// Time spent pulling (requests and applying pages).
     pub pull_duration: std::time::Duration,
+    /// What evaluating the customer segments after the run did.
+    pub segment_refresh: SegmentRefresh,
 }
 
 impl SyncReport {
@@ -384,6 +387,18 @@ impl<T: Transport> SyncEngine<T> {
             }
             Err(e) => Err(e),
         };
+        // Whatever arrived (all of it, or the pages before a failure) is
+        // consistent: bring the customer segments up to date with it.
+        match self.store.write(|tx| refresh_stale(tx)) {
+            Ok(refresh) => {
+                if refresh.full_evaluations > 0 || refresh.customer_evaluations > 0 {
+                    report.changed(&[Collection::CustomerSegmentMembers]);
+                    self.notify_changed(&[Collection::CustomerSegmentMembers]);
+                }
+                report.segment_refresh = refresh;
+            }
+            Err(err) => tracing::warn!(error = %err, "customer segment evaluation failed"),
+        }
         match &result {
             Ok(()) => {
                 let now = Utc::now();

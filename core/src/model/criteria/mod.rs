@@ -33,7 +33,10 @@ pub enum Criteria {
     Any(Vec<Criteria>),
     Not(Box<Criteria>),
     /// A built-in attribute of the customer.
-    Attribute { attribute: Attribute, test: Test },
+    Attribute {
+        attribute: Attribute,
+        test: Test,
+    },
     /// A custom attribute ("additional details"); only values of `kind` match.
     Custom {
         key: String,
@@ -49,7 +52,10 @@ pub enum Criteria {
         test: Test,
     },
     /// The customer has an event of this kind in the window.
-    Event { kind: EventKind, window: Window },
+    Event {
+        kind: EventKind,
+        window: Window,
+    },
     /// Member of another customer segment.
     InSegment(String),
     HasBadge(String),
@@ -255,7 +261,10 @@ pub enum NumberTest {
     Equals(f64),
     In(Vec<f64>),
     /// Inclusive; at least one bound.
-    Between { min: Option<f64>, max: Option<f64> },
+    Between {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -266,7 +275,10 @@ pub enum DateTest {
     /// Strictly after.
     After(NaiveDate),
     /// Inclusive.
-    Between { from: NaiveDate, to: NaiveDate },
+    Between {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
     /// From `today - days` to today, inclusive.
     WithinLastDays(u32),
 }
@@ -308,7 +320,10 @@ pub enum Window {
     /// From `today - days` to today, inclusive.
     LastDays(u32),
     /// Inclusive.
-    Between { from: NaiveDate, to: NaiveDate },
+    Between {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::{
-    Attribute, CampaignAction, Criteria, DateTest, MAX_CRITERIA_DEPTH, MAX_CRITERIA_NODES, MAX_DAYS,
-    MAX_IN_VALUES, Measure, NumberTest, Test, TextTest, ValueType, Window,
+    Attribute, CampaignAction, Criteria, DateTest, MAX_CRITERIA_DEPTH, MAX_CRITERIA_NODES,
+    MAX_DAYS, MAX_IN_VALUES, Measure, NumberTest, Test, TextTest, ValueType, Window,
 };
 use crate::error::{Error, Result, ValidationReason};
 use crate::model::profile::{EventKind, TransactionKind};
@@ -298,19 +298,27 @@ impl Node<'_> {
                 self.required("value")?,
                 &value_path,
             )?)),
-            (ValueType::Text, "in") => Test::Text(TextTest::In(
-                self.list("values", |v, p| text_value(v, p))?,
-            )),
+            (ValueType::Text, "in") => {
+                Test::Text(TextTest::In(self.list("values", |v, p| text_value(v, p))?))
+            }
             (ValueType::Number, "equals") => Test::Number(NumberTest::Equals(number_value(
                 self.required("value")?,
                 &value_path,
             )?)),
-            (ValueType::Number, "in") => Test::Number(NumberTest::In(self.list("values", number_value)?)),
+            (ValueType::Number, "in") => {
+                Test::Number(NumberTest::In(self.list("values", number_value)?))
+            }
             (ValueType::Number, "between") => {
                 let min_path = self.at("min");
-                let min = self.get("min").map(|v| number_value(v, &min_path)).transpose()?;
+                let min = self
+                    .get("min")
+                    .map(|v| number_value(v, &min_path))
+                    .transpose()?;
                 let max_path = self.at("max");
-                let max = self.get("max").map(|v| number_value(v, &max_path)).transpose()?;
+                let max = self
+                    .get("max")
+                    .map(|v| number_value(v, &max_path))
+                    .transpose()?;
                 match (min, max) {
                     (None, None) => return Err(invalid(min_path, ValidationReason::Blank)),
                     (Some(lo), Some(hi)) if hi < lo => {
@@ -398,7 +406,10 @@ impl Node<'_> {
             _ => None,
         };
         match bad {
-            Some(path) => Err(invalid(path, ValidationReason::OutOfRange { min: 1, max: 5 })),
+            Some(path) => Err(invalid(
+                path,
+                ValidationReason::OutOfRange { min: 1, max: 5 },
+            )),
             None => Ok(()),
         }
     }

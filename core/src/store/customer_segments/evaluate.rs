@@ -1,0 +1,264 @@
+//! Keeping the members of conditional segments current.
+//!
+//! - A new or edited definition (or an explicit refresh) is evaluated in
+//!   full: one SQL statement over all customers.
+//! - A flexi segment follows the data: after a change to some customers
+//!   (their ids wait in `segment_dirty_customers`) only those customers are
+//!   re-evaluated, one indexed query per segment and customer. It is also
+//!   re-evaluated in full when what it depends on moved for everyone: RFM
+//!   scores, the date (for "last N days" and ages), or a segment it
+//!   includes that was evaluated in full.
+//! - A snapshot (non-flexi) segment keeps its members until its definition
+//!   changes or the app refreshes it.
+//!
+//! Segments are evaluated in dependency order (a segment after those it
+//! includes); segments caught in an inclusion cycle get no members, so
+//! evaluation always terminates.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, params, params_from_iter};
+
+use super::compile::{EVALUATION_FROM, compile};
+use super::profiles::refresh_rfm_if_dirty;
+use crate::error::Result;
+use crate::model::criteria::Criteria;
+use crate::store::query_all;
+
+/// Above this many changed customers a flexi segment is re-evaluated in
+/// full: one scan beats thousands of single-customer queries.
+const INCREMENTAL_LIMIT: usize = 2_000;
+
+/// What a refresh does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// After a sync (or when the app asks): everything that is stale.
+    Stale,
+    /// After a local write: only these customers, in flexi segments that
+    /// are otherwise current; the rest waits for the next refresh.
+    Customers(Vec<String>),
+    /// Also re-evaluate this segment in full (a snapshot refresh).
+    Force(String),
+}
+
+/// What one refresh did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SegmentRefresh {
+    /// Segments evaluated over all customers.
+    pub full_evaluations: u32,
+    /// (segment, customer) pairs evaluated one by one.
+    pub customer_evaluations: u64,
+    /// Segments left without members because they include themselves
+    /// through others.
+    pub cyclic: Vec<String>,
+}
+
+struct Definition {
+    id: String,
+    organization_id: Option<String>,
+    flexi: bool,
+    version: i64,
+    evaluated_version: Option<i64>,
+    evaluated_on: Option<NaiveDate>,
+    criteria: Option<Criteria>,
+}
+
+fn load_conditional(conn: &Connection) -> Result<Vec<Definition>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, organization_id, flexi, version, evaluated_version, evaluated_on, criteria
+         FROM customer_segments WHERE kind = 'conditional' ORDER BY id",
+    )?;
+    query_all(&mut stmt, [], |r| {
+        let criteria = r
+            .get::<_, Option<String>>(6)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|value| Criteria::parse(&value).ok());
+        Ok(Definition {
+            id: r.get(0)?,
+            organization_id: r.get(1)?,
+            flexi: r.get(2)?,
+            version: r.get(3)?,
+            evaluated_version: r.get(4)?,
+            evaluated_on: r.get(5)?,
+            criteria,
+        })
+    })
+}
+
+/// Dependency order (Kahn): a segment comes after the conditional segments
+/// it includes. Returns the order and the segments left in cycles.
+fn evaluation_order(defs: &[Definition]) -> (Vec<usize>, Vec<usize>) {
+    let index: BTreeMap<&str, usize> = defs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    let deps: Vec<BTreeSet<usize>> = defs
+        .iter()
+        .map(|d| {
+            d.criteria
+                .iter()
+                .flat_map(Criteria::segment_references)
+                .filter_map(|r| index.get(r.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let mut remaining: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
+    let mut ready: Vec<usize> = (0..defs.len()).filter(|i| remaining[*i] == 0).collect();
+    let mut order = Vec::with_capacity(defs.len());
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for (j, d) in deps.iter().enumerate() {
+            if d.contains(&i) {
+                remaining[j] -= 1;
+                if remaining[j] == 0 {
+                    ready.push(j);
+                }
+            }
+        }
+    }
+    let cyclic = (0..defs.len()).filter(|i| !order.contains(i)).collect();
+    (order, cyclic)
+}
+
+/// The WHERE clause selecting the members of `def` (with `c.id = ?` first
+/// when `customer` is given) and its parameters.
+fn member_filter(
+    def: &Definition,
+    criteria: &Criteria,
+    customer: Option<&str>,
+    today: NaiveDate,
+) -> (String, Vec<SqlValue>) {
+    let compiled = compile(criteria, today);
+    let mut sql = String::from("c.deleted = 0");
+    let mut args = Vec::new();
+    if let Some(id) = customer {
+        sql.push_str(" AND c.id = ?");
+        args.push(SqlValue::Text(id.to_owned()));
+    }
+    if let Some(org) = &def.organization_id {
+        sql.push_str(" AND c.organization_id = ?");
+        args.push(SqlValue::Text(org.clone()));
+    }
+    sql.push_str(" AND ");
+    sql.push_str(&compiled.sql);
+    args.extend(compiled.params);
+    (sql, args)
+}
+
+fn evaluate_all(conn: &Connection, def: &Definition, today: NaiveDate) -> Result<()> {
+    conn.prepare_cached("DELETE FROM customer_segment_members WHERE segment_id = ?1")?
+        .execute([&def.id])?;
+    if let Some(criteria) = &def.criteria {
+        let (filter, mut args) = member_filter(def, criteria, None, today);
+        args.insert(0, SqlValue::Text(def.id.clone()));
+        conn.execute(
+            &format!(
+                "INSERT INTO customer_segment_members (segment_id, customer_id)
+                 SELECT ?, c.id FROM {EVALUATION_FROM} WHERE {filter}"
+            ),
+            params_from_iter(args),
+        )?;
+    }
+    conn.prepare_cached(
+        "UPDATE customer_segments SET evaluated_version = version, evaluated_on = ?2 WHERE id = ?1",
+    )?
+    .execute(params![def.id, today])?;
+    Ok(())
+}
+
+fn evaluate_customer(
+    conn: &Connection,
+    def: &Definition,
+    customer_id: &str,
+    today: NaiveDate,
+) -> Result<()> {
+    let member = match &def.criteria {
+        None => false,
+        Some(criteria) => {
+            let (filter, args) = member_filter(def, criteria, Some(customer_id), today);
+            conn.prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM {EVALUATION_FROM} WHERE {filter})"
+            ))?
+            .query_row(params_from_iter(args), |r| r.get(0))?
+        }
+    };
+    let sql = if member {
+        "INSERT OR IGNORE INTO customer_segment_members (segment_id, customer_id) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM customer_segment_members WHERE segment_id = ?1 AND customer_id = ?2"
+    };
+    conn.prepare_cached(sql)?.execute([&def.id, customer_id])?;
+    Ok(())
+}
+
+/// Brings conditional segments up to date (see the module comment).
+pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Result<SegmentRefresh> {
+    let mut outcome = SegmentRefresh::default();
+    let local = matches!(mode, Mode::Customers(_));
+    let rfm_changed = !local && refresh_rfm_if_dirty(conn)?;
+    let dirty: Vec<String> = match mode {
+        Mode::Customers(ids) => ids.clone(),
+        _ => {
+            let mut stmt =
+                conn.prepare_cached("SELECT customer_id FROM segment_dirty_customers")?;
+            query_all(&mut stmt, [], |r| Ok(r.get(0)?))?
+        }
+    };
+    let defs = load_conditional(conn)?;
+    let (order, cyclic) = evaluation_order(&defs);
+    for i in cyclic {
+        conn.prepare_cached("DELETE FROM customer_segment_members WHERE segment_id = ?1")?
+            .execute([&defs[i].id])?;
+        outcome.cyclic.push(defs[i].id.clone());
+    }
+    let mut evaluated_in_full: BTreeSet<&str> = BTreeSet::new();
+    for i in order {
+        let def = &defs[i];
+        let current = def.evaluated_version == Some(def.version);
+        let full = match mode {
+            Mode::Customers(_) => false,
+            Mode::Force(id) if *id == def.id => true,
+            _ => {
+                let criteria = def.criteria.as_ref();
+                let moved = def.flexi
+                    && (criteria.is_some_and(|c| {
+                        c.segment_references()
+                            .iter()
+                            .any(|r| evaluated_in_full.contains(r.as_str()))
+                    }) || (rfm_changed && criteria.is_some_and(Criteria::uses_rfm))
+                        || (def.evaluated_on != Some(today)
+                            && criteria.is_some_and(Criteria::uses_today)));
+                !current || moved
+            }
+        };
+        if full {
+            evaluate_all(conn, def, today)?;
+            evaluated_in_full.insert(&def.id);
+            outcome.full_evaluations += 1;
+        } else if def.flexi && current && !dirty.is_empty() {
+            if dirty.len() > INCREMENTAL_LIMIT {
+                evaluate_all(conn, def, today)?;
+                evaluated_in_full.insert(&def.id);
+                outcome.full_evaluations += 1;
+            } else {
+                for customer_id in &dirty {
+                    evaluate_customer(conn, def, customer_id, today)?;
+                }
+                outcome.customer_evaluations += dirty.len() as u64;
+            }
+        }
+    }
+    if local {
+        let mut stmt =
+            conn.prepare_cached("DELETE FROM segment_dirty_customers WHERE customer_id = ?1")?;
+        for id in &dirty {
+            stmt.execute([id])?;
+        }
+    } else {
+        conn.execute("DELETE FROM segment_dirty_customers", [])?;
+    }
+    Ok(outcome)
+}
