@@ -32,10 +32,19 @@ pub enum FieldSyncError {
         /// The customer whose segment was to change.
         customer_id: String,
     },
+    /// The signed-in role may not do this: technicians may not put customers
+    /// in or take them out of a static customer segment. Nothing was
+    /// written. Managers and admins may.
+    #[error("not permitted for this role: {action}; ask a manager or an admin")]
+    NotPermitted {
+        /// What was refused, in words (`change the members of a customer segment`).
+        action: String,
+    },
     /// No such thing on this device (or it was deleted).
     #[error("{entity} {id} not found")]
     NotFound {
-        /// `customer`, `segment`, `picklist value` or `organization`.
+        /// `customer`, `segment`, `picklist value`, `organization` or
+        /// `customer segment`.
         entity: String,
         /// The id that was asked for.
         id: String,
@@ -101,6 +110,9 @@ impl From<CoreError> for FieldSyncError {
             CoreError::SegmentReadOnly { customer_id } => {
                 FieldSyncError::SegmentReadOnly { customer_id }
             }
+            CoreError::NotPermitted { action } => FieldSyncError::NotPermitted {
+                action: action.to_owned(),
+            },
             CoreError::NotFound { entity, id } => FieldSyncError::NotFound {
                 entity: entity.to_string(),
                 id,
@@ -187,6 +199,38 @@ mod tests {
                 FieldSyncError::NotFound {
                     entity: "customer".into(),
                     id: "c9".into(),
+                },
+            ),
+            (
+                CoreError::NotPermitted {
+                    action: "change the members of a customer segment",
+                },
+                FieldSyncError::NotPermitted {
+                    action: "change the members of a customer segment".into(),
+                },
+            ),
+            (
+                CoreError::NotFound {
+                    entity: Entity::CustomerSegment,
+                    id: "cs-x".into(),
+                },
+                FieldSyncError::NotFound {
+                    entity: "customer segment".into(),
+                    id: "cs-x".into(),
+                },
+            ),
+            (
+                CoreError::invalid("segment_id", ValidationReason::DefinedByConditions),
+                FieldSyncError::Validation {
+                    field: "segment_id".into(),
+                    reason: "is defined by conditions; its members follow its criteria".into(),
+                },
+            ),
+            (
+                CoreError::invalid("criteria.any[0].in_segment", ValidationReason::Cycle),
+                FieldSyncError::Validation {
+                    field: "criteria.any[0].in_segment".into(),
+                    reason: "would make a segment include itself".into(),
                 },
             ),
             (CoreError::NoSession, FieldSyncError::NoSession),

@@ -8,8 +8,8 @@
 //! [`FieldSyncError`], mapped from core's in one place). No SQL, rule or
 //! sync logic lives here.
 //!
-//! - [`FieldStore`]: the device database (dropdowns, customers, pending
-//!   changes), all local and blocking.
+//! - [`FieldStore`]: the device database (dropdowns, customers, customer
+//!   segments and profiles, pending changes), all local and blocking.
 //! - [`SyncClient`]: sign-in, `sync()` (async: a Kotlin `suspend fun`, Swift
 //!   `async`, Python `async def`, cancellable), a background loop
 //!   ([`BackgroundSyncHandle`]) and observers ([`SyncObserver`]), with
@@ -36,8 +36,9 @@ pub use sync::{
     SyncCollection, SyncConfig, SyncObserver, SyncStatus,
 };
 pub use types::{
-    Customer, CustomerDraft, CustomerPage, CustomerQuery, CustomerUpdate, DueVisit, FieldChange,
-    PendingChange, Segment, SegmentCount, SegmentFilter, SyncConflict,
+    AttributeValue, Consent, CustomAttribute, Customer, CustomerDraft, CustomerEvent, CustomerPage,
+    CustomerProfile, CustomerQuery, CustomerSegment, CustomerUpdate, DueVisit, FieldChange,
+    PendingChange, PurchaseSummary, Segment, SegmentCount, SegmentFilter, SyncConflict,
 };
 
 /// The version of the fieldsync library (`0.1.0`), for logs and bug reports.

@@ -8,13 +8,15 @@ use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
 use crate::types::{
-    Customer, CustomerDraft, CustomerPage, CustomerQuery, CustomerUpdate, DueVisit, PendingChange,
-    PicklistKind, PicklistOption, Segment, SegmentCount, SegmentOption, Session, SyncConflict,
-    parse_date, parse_locale,
+    Customer, CustomerDraft, CustomerPage, CustomerProfile, CustomerQuery, CustomerSegment,
+    CustomerUpdate, DueVisit, PendingChange, PicklistKind, PicklistOption, PurchaseSummary,
+    Segment, SegmentCount, SegmentMemberPage, SegmentOption, SegmentRefresh, Session, SyncConflict,
+    TagCount, parse_date, parse_locale,
 };
 
 /// The device's database: the catalogue the office configures (segments,
-/// picklists), the customers, the changes waiting for upload and who is
+/// picklists), the customers, the customer segments with their members and
+/// the profiles they test, the changes waiting for upload and who is
 /// signed in. Labels come in the store's locale.
 ///
 /// Every method is a quick local database call that blocks: call them off
@@ -223,5 +225,123 @@ impl FieldStore {
     /// When a sync last finished without error.
     pub fn last_sync_success(&self) -> Result<Option<SystemTime>> {
         Ok(self.inner.last_sync_success()?.map(SystemTime::from))
+    }
+
+    /// The customer segments of the session's organization (and those for
+    /// all organizations), highest priority first; only those tagged `tag`
+    /// when given.
+    #[uniffi::method(default(tag = None))]
+    pub fn customer_segments(&self, tag: Option<String>) -> Result<Vec<CustomerSegment>> {
+        Ok(self
+            .inner
+            .customer_segments(tag.as_deref())?
+            .into_iter()
+            .map(CustomerSegment::from)
+            .collect())
+    }
+
+    /// One customer segment, `null` if this device does not have it.
+    pub fn customer_segment(&self, id: String) -> Result<Option<CustomerSegment>> {
+        Ok(self.inner.customer_segment(&id)?.map(CustomerSegment::from))
+    }
+
+    /// The customer segments a customer belongs to, highest priority first:
+    /// the first is the customer's primary segment. Empty for an unknown
+    /// customer.
+    pub fn segments_of_customer(&self, customer_id: String) -> Result<Vec<CustomerSegment>> {
+        Ok(self
+            .inner
+            .segments_of_customer(&customer_id)?
+            .into_iter()
+            .map(CustomerSegment::from)
+            .collect())
+    }
+
+    /// The customer's primary segment: the highest-priority customer
+    /// segment they belong to; `null` when none.
+    pub fn primary_customer_segment(&self, customer_id: String) -> Result<Option<CustomerSegment>> {
+        Ok(self
+            .inner
+            .primary_customer_segment(&customer_id)?
+            .map(CustomerSegment::from))
+    }
+
+    /// A page of a customer segment's members, sorted by name: `limit` 1
+    /// to 500 (default 50), skipping `offset`. `NotFound` for a segment
+    /// this device does not have.
+    #[uniffi::method(default(limit = 50, offset = 0))]
+    pub fn customer_segment_members(
+        &self,
+        segment_id: String,
+        limit: u32,
+        offset: u32,
+    ) -> Result<SegmentMemberPage> {
+        Ok(self
+            .inner
+            .customer_segment_members(&segment_id, limit, offset)?)
+    }
+
+    /// The tags of the session's customer segments, with how many segments
+    /// carry each, alphabetically.
+    pub fn customer_segment_tags(&self) -> Result<Vec<TagCount>> {
+        Ok(self.inner.customer_segment_tags()?)
+    }
+
+    /// Puts a customer in a static customer segment, offline, and queues the
+    /// change for upload. The segments defined by conditions that depend on
+    /// it (flexi ones) follow at once. Returns `false` when the customer
+    /// already was a member (nothing written).
+    ///
+    /// Managers and admins only: technicians get `NotPermitted`. A segment
+    /// defined by conditions gives `Validation` (field `segment_id`); an
+    /// unknown segment or customer, `NotFound`.
+    pub fn add_to_customer_segment(&self, segment_id: String, customer_id: String) -> Result<bool> {
+        Ok(self
+            .inner
+            .add_to_customer_segment(&segment_id, &customer_id)?)
+    }
+
+    /// Takes a customer out of a static customer segment, offline, and
+    /// queues the change for upload. Returns `false` when the customer was
+    /// not a member. The same rules and errors as `add_to_customer_segment`.
+    pub fn remove_from_customer_segment(
+        &self,
+        segment_id: String,
+        customer_id: String,
+    ) -> Result<bool> {
+        Ok(self
+            .inner
+            .remove_from_customer_segment(&segment_id, &customer_id)?)
+    }
+
+    /// Brings every conditional customer segment up to date: new or
+    /// changed definitions, flexi segments after data changes, and
+    /// conditions on relative dates ("in the last 30 days"). Each sync run
+    /// does this; call it when the day changes.
+    pub fn refresh_customer_segments(&self) -> Result<SegmentRefresh> {
+        Ok(self.inner.refresh_customer_segments()?)
+    }
+
+    /// Takes a new snapshot of a conditional customer segment (re-evaluates
+    /// a flexi one in full), and brings the others up to date. `NotFound`
+    /// for an unknown segment, `Validation` (field `segment_id`) for a
+    /// static one.
+    pub fn refresh_customer_segment(&self, id: String) -> Result<SegmentRefresh> {
+        Ok(self.inner.refresh_customer_segment(&id)?)
+    }
+
+    /// What the Portal knows about a customer beyond the account fields,
+    /// `null` if no profile has reached this device.
+    pub fn customer_profile(&self, customer_id: String) -> Result<Option<CustomerProfile>> {
+        Ok(self
+            .inner
+            .customer_profile(&customer_id)?
+            .map(CustomerProfile::from))
+    }
+
+    /// A customer's purchase figures (count, total spend, last purchase)
+    /// and RFM scores; zero and `null` without transactions.
+    pub fn purchase_summary(&self, customer_id: String) -> Result<PurchaseSummary> {
+        Ok(self.inner.purchase_summary(&customer_id)?.into())
     }
 }

@@ -12,7 +12,7 @@ use fieldsync_core::sync::{self as core, Credentials, RetryPolicy, SyncSettings,
 use crate::error::{FieldSyncError, Result};
 use crate::runtime::{Runs, panic_message, run, runtime};
 use crate::store::FieldStore;
-use crate::types::Session;
+use crate::types::{SegmentRefresh, Session};
 
 pub use fieldsync_core::sync::{SyncReport, SyncState};
 
@@ -46,6 +46,14 @@ pub enum SyncCollection {
     Organizations,
     /// The user's own profile (role, organization).
     Profile,
+    /// Customer segment definitions (`FieldStore.customer_segments`).
+    CustomerSegments,
+    /// Members of static customer segments.
+    CustomerSegmentMembers,
+    /// Customer profiles (`FieldStore.customer_profile`).
+    CustomerProfiles,
+    /// Purchase transactions (`FieldStore.purchase_summary`).
+    Transactions,
     /// A collection this build does not know (from a newer server).
     Unknown,
 }
@@ -76,6 +84,8 @@ pub struct SyncReport {
     pub push_duration: Duration,
     /// Time spent downloading.
     pub pull_duration: Duration,
+    /// What evaluating the conditional customer segments after the run did.
+    pub segment_refresh: SegmentRefresh,
 }
 
 /// Progress of one collection in the current download.

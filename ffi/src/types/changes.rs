@@ -18,11 +18,13 @@ pub struct PendingChange {
     pub seq: i64,
     /// The change's unique id (the server's idempotency key).
     pub mutation_id: String,
-    /// What it changes (`customer`).
+    /// What it changes: `customer`, or `customer_segment_member` for a
+    /// membership of a static customer segment.
     pub entity: String,
-    /// The id of the customer it changes.
+    /// The id of the customer it changes; for a membership,
+    /// `<segment id>/<customer id>`.
     pub entity_id: String,
-    /// Create or update.
+    /// Create or update a customer, add or remove a segment member.
     pub operation: OutboxOperation,
     /// The changed fields and their new values (`null`: cleared).
     pub changes: HashMap<String, Option<String>>,

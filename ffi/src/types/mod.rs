@@ -133,13 +133,20 @@ pub struct SegmentLabel {
     pub deleted: bool,
 }
 
-/// Whether a local change created a customer or updated one.
+/// What a local change does: create or update a customer, or put a
+/// customer in or take one out of a static customer segment.
 #[uniffi::remote(Enum)]
 pub enum OutboxOperation {
     /// A customer made on the device.
     Create,
     /// Changed fields of a customer.
     Update,
+    /// A manager or admin put a customer in a static customer segment
+    /// (`FieldStore.add_to_customer_segment`).
+    AddMember,
+    /// A manager or admin took a customer out of a static customer segment
+    /// (`FieldStore.remove_from_customer_segment`).
+    RemoveMember,
 }
 
 /// Why the server refused a local change for good.
@@ -238,7 +245,9 @@ impl Segment {
 }
 
 mod changes;
+mod customer_segments;
 mod customers;
 
 pub use changes::*;
+pub use customer_segments::*;
 pub use customers::*;
