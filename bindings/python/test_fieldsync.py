@@ -26,13 +26,18 @@ sys.path.insert(0, BINDINGS_DIR)
 
 import fieldsync  # noqa: E402  (the generated module, loads libfieldsync.so from its folder)
 from fieldsync import (  # noqa: E402
+    AttributeValue,
+    Consent,
+    ConsentKind,
     CredentialsProvider,
+    CustomerSegmentKind,
     CustomerDraft,
     CustomerQuery,
     CustomerUpdate,
     FieldChange,
     FieldStore,
     FieldSyncError,
+    Loyalty,
     OutboxOperation,
     PicklistKind,
     Role,
@@ -44,6 +49,7 @@ from fieldsync import (  # noqa: E402
     SyncConfig,
     SyncObserver,
     SyncState,
+    TagCount,
     VisitFrequency,
 )
 
@@ -373,6 +379,124 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(FieldSyncError.Unauthorized):
             await client_for(new_store(), SignedOut()).sync()
 
+
+
+def member_ids(store, segment_id):
+    return [m.customer_id for m in store.customer_segment_members(segment_id, 500, 0).members]
+
+
+class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
+    async def test_lists_tags_members_and_a_customers_segments(self):
+        store, _ = await device("tech")
+        segments = store.customer_segments()
+        self.assertEqual([s.id for s in segments], ["cs-vip", "cs-brno-buyers", "cs-retail-snapshot", "cs-not-vip"])
+        self.assertEqual([s.priority for s in segments], [50, 40, 10, 5])
+        vip, brno, snapshot, _ = segments
+        self.assertEqual(vip.kind, CustomerSegmentKind.STATIC)
+        self.assertIsNone(vip.criteria)
+        self.assertEqual(brno.kind, CustomerSegmentKind.CONDITIONAL)
+        self.assertTrue(brno.flexi and brno.evaluated)
+        self.assertFalse(snapshot.flexi)
+        self.assertEqual(brno.tags, ["city", "loyalty"])
+        self.assertIn("Brno", brno.criteria)
+        self.assertEqual(len(brno.evaluated_on), 10, brno.evaluated_on)
+        self.assertEqual([s.id for s in store.customer_segments("city")], ["cs-brno-buyers"])
+        self.assertEqual(store.customer_segment_tags(), [TagCount(tag="city", segments=1),
+                                                          TagCount(tag="loyalty", segments=1)])
+        self.assertEqual(store.customer_segment("cs-vip"), vip)
+        self.assertIsNone(store.customer_segment("cs-nowhere"))
+
+        whole = store.customer_segment_members("cs-not-vip", 500, 0)
+        self.assertGreaterEqual(whole.total, 3)
+        self.assertEqual(len(whole.members), whole.total)
+        first = store.customer_segment_members("cs-not-vip", limit=2)
+        second = store.customer_segment_members("cs-not-vip", 2, 2)
+        self.assertEqual(first.total, whole.total)
+        self.assertEqual(first.members, whole.members[:2])
+        self.assertEqual(second.members[0], whole.members[2])
+        self.assertIn("cust-north-1", member_ids(store, "cs-vip"))
+        with self.assertRaises(FieldSyncError.NotFound) as raised:
+            store.customer_segment_members("cs-nowhere")
+        self.assertEqual(raised.exception.entity, "customer segment")
+        with self.assertRaises(FieldSyncError.Validation) as raised:
+            store.customer_segment_members("cs-vip", 0, 0)
+        self.assertEqual(raised.exception.field, "limit")
+
+        self.assertEqual([s.id for s in store.segments_of_customer("cust-north-1")],
+                         ["cs-vip", "cs-brno-buyers", "cs-retail-snapshot"])
+        self.assertEqual(store.primary_customer_segment("cust-north-1").id, "cs-vip")
+        self.assertEqual(store.segments_of_customer("c-404"), [])
+        self.assertIsNone(store.primary_customer_segment("c-404"))
+
+    async def test_a_managers_static_edit_is_followed_offline_and_uploaded(self):
+        manager, manager_client = await device("manager")
+        c = manager.create_customer(CustomerDraft(name="Segment Python"))
+        await manager_client.sync()
+        self.assertIn(c.id, member_ids(manager, "cs-not-vip"))
+
+        self.assertTrue(manager.add_to_customer_segment("cs-vip", c.id))
+        self.assertFalse(manager.add_to_customer_segment("cs-vip", c.id), "already a member")
+        self.assertIn(c.id, member_ids(manager, "cs-vip"))
+        self.assertNotIn(c.id, member_ids(manager, "cs-not-vip"), "the flexi segment follows at once, offline")
+        self.assertEqual(manager.primary_customer_segment(c.id).id, "cs-vip")
+        [pending] = manager.pending_changes(10)
+        self.assertEqual(pending.operation, OutboxOperation.ADD_MEMBER)
+        self.assertEqual(pending.entity_id, f"cs-vip/{c.id}")
+
+        report = await manager_client.sync()
+        self.assertEqual((report.uploaded, report.rejected), (1, 0))
+        self.assertEqual(manager.pending_count(), 0)
+
+        tech, _ = await device("tech")
+        self.assertIn(c.id, member_ids(tech, "cs-vip"), "the server has the membership")
+        self.assertNotIn(c.id, member_ids(tech, "cs-not-vip"))
+
+        self.assertTrue(manager.remove_from_customer_segment("cs-vip", c.id))
+        self.assertIn(c.id, member_ids(manager, "cs-not-vip"))
+        self.assertEqual(manager.pending_changes(10)[0].operation, OutboxOperation.REMOVE_MEMBER)
+        self.assertEqual((await manager_client.sync()).uploaded, 1)
+
+    async def test_membership_edits_refused(self):
+        tech, _ = await device("tech")
+        with self.assertRaises(FieldSyncError.NotPermitted) as raised:
+            tech.add_to_customer_segment("cs-vip", "cust-north-2")
+        self.assertEqual(raised.exception.action, "change the members of a customer segment")
+        self.assertNotIn("cust-north-2", member_ids(tech, "cs-vip"), "nothing written")
+        self.assertEqual(tech.pending_count(), 0)
+
+        manager, _ = await device("manager")
+        with self.assertRaises(FieldSyncError.Validation) as raised:
+            manager.add_to_customer_segment("cs-brno-buyers", "cust-north-2")
+        self.assertEqual(raised.exception.field, "segment_id")
+        self.assertEqual(raised.exception.reason, "is defined by conditions; its members follow its criteria")
+        with self.assertRaises(FieldSyncError.NotFound):
+            manager.remove_from_customer_segment("cs-nowhere", "cust-north-2")
+        self.assertEqual(manager.pending_count(), 0)
+
+    async def test_profile_and_purchases(self):
+        store = new_store()
+        client = client_for(store)
+        await client.login("tech", "tech")
+        report = await client.sync()
+        self.assertIn(SyncCollection.CUSTOMER_SEGMENTS, report.changed)
+        self.assertGreaterEqual(report.segment_refresh.full_evaluations, 1)
+        profile = store.customer_profile("cust-north-1")
+        self.assertEqual(profile.city, "Brno")
+        self.assertEqual(profile.birth_date, "1980-04-12")
+        self.assertEqual(profile.consents[0], Consent(kind=ConsentKind.EMAIL, given_on="2024-03-01"))
+        self.assertEqual(profile.loyalty, Loyalty(member=True, tier="gold", points=1200))
+        [size] = [a for a in profile.attributes if a.key == "shop_size_m2"]
+        self.assertEqual(size.value, AttributeValue.NUMBER(value=120.0))
+        [day] = [a for a in store.customer_profile("cust-north-2").attributes if a.key == "delivery_day"]
+        self.assertEqual(day.value, AttributeValue.TEXT(value="monday"))
+        self.assertIsNone(store.customer_profile("c-404"))
+        summary = store.purchase_summary("cust-north-1")
+        self.assertEqual((summary.count, summary.total_spend_minor), (6, 25054))
+        self.assertIn(summary.rfm_recency, range(1, 6))
+        self.assertEqual(len(summary.last_purchase), 10)
+        self.assertGreaterEqual(store.refresh_customer_segment("cs-retail-snapshot").full_evaluations, 1)
+        with self.assertRaises(FieldSyncError.Validation):
+            store.refresh_customer_segment("cs-vip")
 
 if __name__ == "__main__":
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])

@@ -405,6 +405,124 @@ fun defineTests() {
         assertThrows<FieldSyncException.Unauthorized> { client(newStore(), signedOut).sync() }
     }
 
+    test("customer segments: priority order, tags, paged members, a customer's segments") {
+        val (store, _) = device("tech")
+        val all = store.customerSegments()
+        assertEquals(listOf("cs-vip", "cs-brno-buyers", "cs-retail-snapshot", "cs-not-vip"), all.map { it.id }, "priority order")
+        assertEquals(listOf(50L, 40L, 10L, 5L), all.map { it.priority }, "priorities")
+        val vip = all[0]
+        assertEquals(CustomerSegmentKind.STATIC, vip.kind, "kind")
+        assertTrue(vip.evaluated && vip.criteria == null && !vip.flexi, "a static segment: $vip")
+        val brno = all.single { it.id == "cs-brno-buyers" }
+        assertEquals(CustomerSegmentKind.CONDITIONAL, brno.kind, "conditional")
+        assertTrue(brno.flexi && brno.evaluated, "flexi and evaluated: $brno")
+        assertEquals(listOf("city", "loyalty"), brno.tags, "tags")
+        assertTrue(brno.criteria!!.contains("Brno"), "criteria JSON: ${brno.criteria}")
+        assertEquals(10, brno.evaluatedOn?.length, "evaluated on, ISO date: ${brno.evaluatedOn}")
+        assertTrue(!all.single { it.id == "cs-retail-snapshot" }.flexi, "a snapshot")
+        assertEquals(listOf("cs-brno-buyers"), store.customerSegments("loyalty").map { it.id }, "by tag")
+        assertEquals(listOf(TagCount("city", 1uL), TagCount("loyalty", 1uL)), store.customerSegmentTags(), "tags")
+        assertEquals(vip, store.customerSegment("cs-vip"), "one segment")
+        assertEquals(null, store.customerSegment("cs-nowhere"), "unknown")
+
+        // Members sorted by name, a page at a time.
+        val whole = store.customerSegmentMembers("cs-not-vip", 500u, 0u)
+        assertTrue(whole.total >= 3uL, "members of cs-not-vip: $whole")
+        assertEquals(whole.total, whole.members.size.toULong(), "one page holds all")
+        val first = store.customerSegmentMembers("cs-not-vip", 2u, 0u)
+        val second = store.customerSegmentMembers("cs-not-vip", 2u, 2u)
+        assertEquals(whole.total, first.total, "total on every page")
+        assertEquals(whole.members.take(2), first.members, "first page")
+        assertEquals(whole.members[2], second.members[0], "second page")
+        assertTrue(store.customerSegmentMembers("cs-vip").members.any { it.customerId == "cust-north-1" && it.name == "Bakkerij Janssens" }, "VIP member")
+        val missing = assertThrows<FieldSyncException.NotFound> { store.customerSegmentMembers("cs-nowhere") }
+        assertEquals("customer segment", missing.entity, "entity")
+
+        // A customer's segments, highest priority (the primary) first.
+        val of = store.segmentsOfCustomer("cust-north-1")
+        assertEquals(listOf("cs-vip", "cs-brno-buyers", "cs-retail-snapshot"), of.map { it.id }, "segments of cust-north-1")
+        assertEquals("cs-vip", store.primaryCustomerSegment("cust-north-1")?.id, "primary")
+        assertEquals(listOf<CustomerSegment>(), store.segmentsOfCustomer("c-404"), "unknown customer")
+        assertEquals(null, store.primaryCustomerSegment("c-404"), "no primary")
+    }
+
+    test("a manager puts a customer in a static segment offline: the flexi segment follows, sync uploads it") {
+        val (manager, managerClient) = device("manager")
+        val c = manager.createCustomer(CustomerDraft(name = "Segment Kotlin"))
+        managerClient.sync()
+        fun members(store: FieldStore, segment: String) = store.customerSegmentMembers(segment, 500u, 0u).members.map { it.customerId }
+        assertTrue(c.id in members(manager, "cs-not-vip"), "not a VIP yet")
+
+        assertEquals(true, manager.addToCustomerSegment("cs-vip", c.id), "added")
+        assertEquals(false, manager.addToCustomerSegment("cs-vip", c.id), "already a member")
+        assertTrue(c.id in members(manager, "cs-vip"), "in cs-vip")
+        assertTrue(c.id !in members(manager, "cs-not-vip"), "cs-not-vip lost it at once, offline")
+        assertEquals("cs-vip", manager.primaryCustomerSegment(c.id)?.id, "primary")
+        val pending = manager.pendingChanges(10u).single()
+        assertEquals(OutboxOperation.ADD_MEMBER, pending.operation, "queued")
+        assertEquals("customer_segment_member", pending.entity, "entity")
+
+        val report = managerClient.sync()
+        assertEquals(1uL, report.uploaded, "uploaded")
+        assertEquals(0uL, report.rejected, "accepted")
+        assertEquals(0uL, manager.pendingCount(), "nothing pending")
+
+        // Another device gets the membership from the server and follows with the flexi segment.
+        val (tech, _) = device("tech")
+        assertTrue(c.id in members(tech, "cs-vip"), "the technician's device has it")
+        assertTrue(c.id !in members(tech, "cs-not-vip"), "and evaluates cs-not-vip itself")
+
+        assertEquals(true, manager.removeFromCustomerSegment("cs-vip", c.id), "removed")
+        assertTrue(c.id in members(manager, "cs-not-vip"), "back in cs-not-vip")
+        assertEquals(OutboxOperation.REMOVE_MEMBER, manager.pendingChanges(10u).single().operation, "queued")
+        assertEquals(1uL, managerClient.sync().uploaded, "uploaded")
+    }
+
+    test("membership edits: a technician gets NotPermitted, a conditional segment Validation") {
+        val (tech, _) = device("tech")
+        val refused = assertThrows<FieldSyncException.NotPermitted> { tech.addToCustomerSegment("cs-vip", "cust-north-2") }
+        assertEquals("change the members of a customer segment", refused.action, "action")
+        assertEquals("not permitted for this role: change the members of a customer segment; ask a manager or an admin", refused.toString(), "message")
+        assertTrue("cust-north-2" !in tech.customerSegmentMembers("cs-vip").members.map { it.customerId }, "nothing written")
+        assertEquals(0uL, tech.pendingCount(), "nothing queued")
+
+        val (manager, _) = device("manager")
+        val conditional = assertThrows<FieldSyncException.Validation> { manager.addToCustomerSegment("cs-brno-buyers", "cust-north-2") }
+        assertEquals("segment_id", conditional.field, "field")
+        assertEquals("is defined by conditions; its members follow its criteria", conditional.reason, "reason")
+        val unknown = assertThrows<FieldSyncException.NotFound> { manager.removeFromCustomerSegment("cs-nowhere", "cust-north-2") }
+        assertEquals("customer segment", unknown.entity, "entity")
+        assertEquals(0uL, manager.pendingCount(), "nothing queued")
+    }
+
+    test("a customer's profile and purchases cross with their nested types") {
+        val store = newStore()
+        val client = client(store)
+        client.login("tech", "tech")
+        val report = client.sync()
+        assertTrue(SyncCollection.CUSTOMER_PROFILES in report.changed, "changed: ${report.changed}")
+        assertTrue(report.segmentRefresh.fullEvaluations >= 1u, "segment refresh: ${report.segmentRefresh}")
+        val profile = store.customerProfile("cust-north-1") ?: fail("no profile")
+        assertEquals("Brno", profile.city, "city")
+        assertEquals("1980-04-12", profile.birthDate, "birth date")
+        assertEquals(Consent(ConsentKind.EMAIL, "2024-03-01"), profile.consents.first(), "consent")
+        assertEquals(Loyalty(true, "gold", 1200L), profile.loyalty, "loyalty")
+        assertEquals(AttributeValue.Number(120.0), profile.attributes.single { it.key == "shop_size_m2" }.value, "attribute")
+        assertEquals(EventKind.VISIT, profile.events.first().kind, "event")
+        assertEquals(10, profile.events.first().on.length, "event date")
+        assertTrue(profile.campaigns.single().clicked, "campaign")
+        val north4 = store.customerProfile("cust-north-4") ?: fail("no profile")
+        assertEquals(AttributeValue.Boolean(true), north4.attributes.single().value, "boolean attribute")
+        assertEquals(null, store.customerProfile("c-404"), "none")
+        val summary = store.purchaseSummary("cust-north-1")
+        assertEquals(6uL, summary.count, "purchases")
+        assertEquals(25054L, summary.totalSpendMinor, "total in cents")
+        assertTrue(summary.rfmRecency?.toInt() in 1..5, "RFM recency: ${summary.rfmRecency}")
+        assertEquals(0uL, store.purchaseSummary("c-404").count, "no purchases")
+        assertTrue(store.refreshCustomerSegment("cs-retail-snapshot").fullEvaluations >= 1u, "snapshot taken again")
+        assertThrows<FieldSyncException.Validation> { store.refreshCustomerSegment("cs-vip") }
+    }
+
     test("a Rust panic is an exception, not a crash") {
         val e = assertThrows<InternalException> { panicForTests("boom from the test") }
         assertTrue(e.message!!.contains("boom from the test"), "message: ${e.message}")
