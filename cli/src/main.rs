@@ -1,6 +1,7 @@
 //! `fieldsync`: the demo, syncing a device database with a server, and
 //! looking inside one.
 
+mod customer_segments;
 mod demo;
 mod inspect;
 mod progress;
@@ -72,6 +73,42 @@ enum Command {
         #[arg(long)]
         db: PathBuf,
     },
+    /// Lists the customer segments of the signed-in user, highest priority
+    /// first (kind: static, flexi or snapshot); `members` and `of` list a
+    /// segment's members and a customer's segments.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    CustomerSegments {
+        #[command(subcommand)]
+        command: Option<CustomerSegmentsCommand>,
+        #[arg(long, required = true)]
+        db: Option<PathBuf>,
+        /// Only segments with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerSegmentsCommand {
+    /// Lists a customer segment's members, sorted by name.
+    Members {
+        segment_id: String,
+        #[arg(long)]
+        db: PathBuf,
+        /// Members per page, 1 to 500.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Members to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// Lists the customer segments a customer belongs to, highest priority
+    /// first; the first (marked) is the primary one.
+    Of {
+        customer_id: String,
+        #[arg(long)]
+        db: PathBuf,
+    },
 }
 
 /// A CLI error: one line for the user.
@@ -109,6 +146,21 @@ fn main() -> ExitCode {
                 limit,
             } => inspect::customers(&db, &locale, search, segment, limit),
             Command::Status { db } => inspect::status(&db),
+            Command::CustomerSegments { command, db, tag } => match command {
+                Some(CustomerSegmentsCommand::Members {
+                    segment_id,
+                    db,
+                    limit,
+                    offset,
+                }) => customer_segments::members(&db, &segment_id, limit, offset),
+                Some(CustomerSegmentsCommand::Of { customer_id, db }) => {
+                    customer_segments::of_customer(&db, &customer_id)
+                }
+                None => match db {
+                    Some(db) => customer_segments::list(&db, tag.as_deref()),
+                    None => Err("--db is required".into()),
+                },
+            },
         }
     });
     match result {
