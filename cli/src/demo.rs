@@ -9,6 +9,7 @@ use fieldsync_core::model::{CustomerDraft, CustomerUpdate, LanguageTag};
 use fieldsync_core::sync::{Credentials, SyncSettings};
 use sync_server_mock::{ServerConfig, spawn};
 
+use crate::customer_segments::segment_row;
 use crate::inspect::{describe, sync_with_progress};
 use crate::{CliResult, locale};
 
@@ -94,6 +95,90 @@ impl Device {
         );
         Ok(())
     }
+}
+
+/// Customer segments: the list, the members of one, a customer's
+/// segments, and a flexi segment following a manager's edit of a static one
+/// offline. `skip` is the customer the demo made (named like a demo
+/// customer): the edit is made on another.
+async fn customer_segments(tech: &Device, manager: &Device, skip: &str) -> CliResult {
+    const VIP: &str = "cs-vip";
+    const NOT_VIP: &str = "cs-not-vip";
+    let err = |e: fieldsync_core::Error| e.to_string();
+    println!("\n[manager] customer segments, highest priority first:");
+    let segments = manager.store.customer_segments(None).map_err(err)?;
+    for s in &segments {
+        println!("    {}", segment_row(s));
+    }
+    for id in [VIP, NOT_VIP] {
+        if !segments.iter().any(|s| s.id == id) {
+            return Err(format!("the demo data has no customer segment {id}"));
+        }
+    }
+    let members = |device: &Device, segment: &str| -> CliResult<Vec<(String, String)>> {
+        let page = device
+            .store
+            .customer_segment_members(segment, 500, 0)
+            .map_err(err)?;
+        Ok(page
+            .members
+            .into_iter()
+            .map(|m| (m.customer_id, m.name))
+            .collect())
+    };
+    let list = |members: &[(String, String)]| -> String {
+        members
+            .iter()
+            .map(|(id, name)| format!("{name} ({id})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let not_vip = members(manager, NOT_VIP)?;
+    println!(
+        "[manager] members of {VIP}: {}",
+        list(&members(manager, VIP)?)
+    );
+    println!(
+        "[manager] members of {NOT_VIP} (flexi: everyone but the VIPs): {}",
+        list(&not_vip)
+    );
+    let (customer_id, name) = not_vip
+        .iter()
+        .find(|(id, _)| id != skip)
+        .cloned()
+        .ok_or("the demo data has no customer outside the VIPs")?;
+
+    match tech.store.add_to_customer_segment(VIP, &customer_id) {
+        Err(e) => println!("[technician] putting {name} in {VIP} is refused: {e}"),
+        Ok(_) => return Err("a technician edited a static segment: the rule is broken".into()),
+    }
+    manager
+        .store
+        .add_to_customer_segment(VIP, &customer_id)
+        .map_err(|e| format!("the manager's edit failed: {e}"))?;
+    println!("[manager] put {name} in {VIP}, offline");
+    let not_vip = members(manager, NOT_VIP)?;
+    println!(
+        "[manager] members of {NOT_VIP} at once, before any sync: {}",
+        list(&not_vip)
+    );
+    if not_vip.iter().any(|(id, _)| *id == customer_id) {
+        return Err(format!("{NOT_VIP} did not follow the edit of {VIP}"));
+    }
+    manager.sync().await?;
+    tech.sync().await?;
+    let of = tech.store.segments_of_customer(&customer_id).map_err(err)?;
+    println!("[technician] customer segments of {name}, the primary (*) first:");
+    for (i, s) in of.iter().enumerate() {
+        let mark = if i == 0 { "*" } else { " " };
+        println!("  {mark} {}", segment_row(s));
+    }
+    if of.first().map(|s| s.id.as_str()) != Some(VIP) {
+        return Err(format!(
+            "{VIP} is not the primary segment on the technician's device"
+        ));
+    }
+    Ok(())
 }
 
 /// The office deleting a segment in the Portal (Settings -> Sales ->
@@ -189,6 +274,8 @@ pub async fn run(db: Option<PathBuf>) -> CliResult {
     if offered.iter().any(|o| o.id == wholesale) {
         return Err("the deleted segment is still offered".into());
     }
+
+    customer_segments(&tech, &manager, &customer.id).await?;
     println!("\ndemo complete");
     Ok(())
 }

@@ -26,7 +26,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the whole story against an in-process mock Portal: sync, the
-    /// dropdown in two languages, the segment rule, a Portal delete.
+    /// dropdown in two languages, the segment rule, a Portal delete, and
+    /// customer segments (a flexi one following a manager's edit offline).
     Demo {
         /// Keep the device database here (default: a temporary folder).
         #[arg(long)]

@@ -63,6 +63,11 @@ fn the_demo_tells_the_whole_story() {
         "changing the segment to Wholesale is refused",
         "[manager] changed the segment to Wholesale",
         "segment Wholesale (deleted in the Portal)",
+        "[manager] customer segments, highest priority first:",
+        "members of cs-vip: Bakkerij Janssens (cust-north-1)",
+        "putting Garage Peeters in cs-vip is refused: not permitted for this role",
+        "[manager] put Garage Peeters in cs-vip, offline",
+        "customer segments of Garage Peeters, the primary (*) first:",
         "demo complete",
     ] {
         assert!(text.contains(expected), "missing '{expected}' in:\n{text}");
@@ -111,6 +116,150 @@ fn sync_then_inspect_a_device_database() {
     );
     assert!(status.contains("waiting for upload: 0"));
     assert!(!status.contains("last successful sync: never"));
+}
+
+#[test]
+fn customer_segments_of_a_device_database() {
+    let server = spawn_blocking_server(ServerConfig::demo()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tech.db");
+    let db = db.to_str().unwrap();
+    assert!(sync_as_tech(&server.url(), "tech", db).status.success());
+
+    let out = fieldsync(&["customer-segments", "--db", db]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&out);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("PRIORITY"),
+        "{list}"
+    );
+    let ids: Vec<&str> = lines[1..5]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "cs-vip",
+            "cs-brno-buyers",
+            "cs-retail-snapshot",
+            "cs-not-vip"
+        ],
+        "highest priority first:\n{list}"
+    );
+    assert!(
+        lines[1].contains("static") && lines[1].contains(" 50 "),
+        "{list}"
+    );
+    assert!(
+        lines[2].contains("flexi") && lines[2].ends_with("city, loyalty"),
+        "{list}"
+    );
+    assert!(lines[3].contains("snapshot"), "{list}");
+    assert!(list.contains("4 customer segment(s)"), "{list}");
+
+    let tagged = stdout(&fieldsync(&[
+        "customer-segments",
+        "--db",
+        db,
+        "--tag",
+        "loyalty",
+    ]));
+    assert!(tagged.contains("cs-brno-buyers"), "{tagged}");
+    assert!(!tagged.contains("cs-vip"), "{tagged}");
+    assert!(
+        tagged.contains("1 customer segment(s) tagged 'loyalty'"),
+        "{tagged}"
+    );
+
+    let members = stdout(&fieldsync(&[
+        "customer-segments",
+        "members",
+        "cs-vip",
+        "--db",
+        db,
+    ]));
+    assert!(
+        members.contains("cust-north-1") && members.contains("Bakkerij Janssens"),
+        "{members}"
+    );
+    assert!(members.contains("1 of 1 member(s) of cs-vip"), "{members}");
+    let all = stdout(&fieldsync(&[
+        "customer-segments",
+        "members",
+        "cs-not-vip",
+        "--db",
+        db,
+    ]));
+    let page = stdout(&fieldsync(&[
+        "customer-segments",
+        "members",
+        "cs-not-vip",
+        "--db",
+        db,
+        "--limit",
+        "1",
+        "--offset",
+        "1",
+    ]));
+    assert_eq!(page.lines().next(), all.lines().nth(1), "{all}\n{page}");
+    assert!(
+        page.contains("1 of 3 member(s) of cs-not-vip, from #2"),
+        "{page}"
+    );
+
+    let of = stdout(&fieldsync(&[
+        "customer-segments",
+        "of",
+        "cust-north-1",
+        "--db",
+        db,
+    ]));
+    assert!(
+        of.contains("customer cust-north-1 (Bakkerij Janssens): 3 customer segment(s)"),
+        "{of}"
+    );
+    let marked: Vec<&str> = of.lines().filter(|l| l.starts_with("* cs-")).collect();
+    assert_eq!(marked.len(), 1, "{of}");
+    assert!(marked[0].starts_with("* cs-vip"), "{of}");
+    assert!(of.contains("* primary: VIP (cs-vip)"), "{of}");
+    let order: Vec<&str> = of
+        .lines()
+        .filter_map(|l| l.get(2..)?.split_whitespace().next())
+        .filter(|id| id.starts_with("cs-"))
+        .collect();
+    assert_eq!(
+        order,
+        ["cs-vip", "cs-brno-buyers", "cs-retail-snapshot"],
+        "{of}"
+    );
+
+    assert_one_line_error(
+        &fieldsync(&["customer-segments", "members", "cs-nowhere", "--db", db]),
+        "customer segment cs-nowhere not found",
+    );
+    assert_one_line_error(
+        &fieldsync(&["customer-segments", "of", "c-404", "--db", db]),
+        "customer c-404 not found",
+    );
+    assert_one_line_error(
+        &fieldsync(&[
+            "customer-segments",
+            "members",
+            "cs-vip",
+            "--db",
+            db,
+            "--limit",
+            "0",
+        ]),
+        "invalid limit",
+    );
+    let missing = dir.path().join("missing.db");
+    assert_one_line_error(
+        &fieldsync(&["customer-segments", "--db", missing.to_str().unwrap()]),
+        "no database at",
+    );
 }
 
 #[test]
