@@ -326,35 +326,39 @@ impl Compiler<'_> {
                 }
                 self.push(")");
             }
-            Test::Number(NumberTest::Between { min, max }) => {
-                let mut first = true;
-                if let Some(min) = min {
+            // The column appears once in every test: it may be a subquery
+            // with parameters of its own.
+            Test::Number(NumberTest::Between { min, max }) => match (min, max) {
+                (Some(min), Some(max)) => {
+                    self.push(&format!("{column} BETWEEN "));
+                    self.param(number(*min));
+                    self.push(" AND ");
+                    self.param(number(*max));
+                }
+                (Some(min), None) => {
                     self.push(&format!("{column} >= "));
                     self.param(number(*min));
-                    first = false;
                 }
-                if let Some(max) = max {
-                    if !first {
-                        self.push(" AND ");
-                    }
+                (None, Some(max)) => {
                     self.push(&format!("{column} <= "));
                     self.param(number(*max));
                 }
-            }
+                (None, None) => self.push("0"),
+            },
             Test::Date(test) => {
                 let (op, from, to) = match test {
                     DateTest::Equals(d) => ("=", *d, None),
                     DateTest::Before(d) => ("<", *d, None),
                     DateTest::After(d) => (">", *d, None),
-                    DateTest::Between { from, to } => (">=", *from, Some(*to)),
+                    DateTest::Between { from, to } => ("BETWEEN", *from, Some(*to)),
                     DateTest::WithinLastDays(days) => {
-                        (">=", days_before(self.today, *days), Some(self.today))
+                        ("BETWEEN", days_before(self.today, *days), Some(self.today))
                     }
                 };
                 self.push(&format!("{column} {op} "));
                 self.param(date_text(from));
                 if let Some(to) = to {
-                    self.push(&format!(" AND {column} <= "));
+                    self.push(" AND ");
                     self.param(date_text(to));
                 }
             }
