@@ -11,9 +11,11 @@
 //! over it.
 
 pub mod catalogue;
+pub mod customer_segments;
 pub mod customers;
 pub mod feed;
 pub mod mutations;
+pub mod profiles;
 pub mod users;
 
 use std::path::Path;
