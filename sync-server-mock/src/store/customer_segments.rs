@@ -291,10 +291,10 @@ pub fn set_member(
     member: bool,
 ) -> Result<(SegmentMembership, i64)> {
     let current = membership(conn, segment_id, &customer.id)?;
-    if let Some((m, version)) = &current {
-        if m.member == member {
-            return Ok((m.clone(), *version));
-        }
+    if let Some((m, version)) = &current
+        && m.member == member
+    {
+        return Ok((m.clone(), *version));
     }
     let version = current.map_or(1, |(_, v)| v + 1);
     conn.prepare_cached(
