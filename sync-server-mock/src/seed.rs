@@ -24,7 +24,7 @@ use crate::error::{ApiError, Result};
 use crate::store::catalogue::{create_picklist_value, create_segment, list_segments};
 use crate::store::customer_segments;
 use crate::store::customers::{create_customer, get_customer, list_customers, write};
-use crate::store::profiles::{put_profile, put_transactions};
+use crate::store::profiles::{insert_new_transactions, put_profile, put_transactions};
 use crate::store::{Db, organization_ids, reserve_seq, upsert_organization, users};
 
 pub const NORTH: &str = "org-north";
@@ -660,7 +660,8 @@ fn generate_profiles(
 const TRANSACTION_CHUNK: usize = 50_000;
 
 /// `n` transactions spread at random over `owners` (customer id,
-/// organization), dated within the last two years, ids `tx-gen-<i>`.
+/// organization), dated within the last two years, ids `tx-gen-<i>` (nine
+/// digits, zero-padded).
 fn generate_transactions(
     tx: &Connection,
     rng: &mut ChaCha8Rng,
@@ -673,20 +674,25 @@ fn generate_transactions(
     }
     let today = now.date_naive();
     let kinds = TransactionKind::ALL;
+    // Secondary indexes are cheaper built once, sorted, than kept up to
+    // date row by row (the ids below append to the primary key in order).
+    tx.execute_batch(
+        "DROP INDEX IF EXISTS transactions_org_seq; DROP INDEX IF EXISTS transactions_customer;",
+    )?;
     let mut chunk: Vec<(Transaction, usize)> = Vec::with_capacity(TRANSACTION_CHUNK.min(n));
     let flush = |chunk: &mut Vec<(Transaction, usize)>| -> Result<()> {
         let rows: Vec<(&Transaction, &str)> = chunk
             .iter()
             .map(|(t, o)| (t, owners[*o].1.as_str()))
             .collect();
-        put_transactions(tx, &rows)?;
+        insert_new_transactions(tx, &rows)?;
         chunk.clear();
         Ok(())
     };
     for i in 0..n {
         let o = rng.random_range(0..owners.len());
         let t = Transaction {
-            id: format!("tx-gen-{i}"),
+            id: format!("tx-gen-{i:09}"),
             customer_id: owners[o].0.clone(),
             date: today - Days::new(rng.random_range(0..730)),
             amount: rng.random_range(100..50_000) as f64 / 100.0,
@@ -698,5 +704,8 @@ fn generate_transactions(
             flush(&mut chunk)?;
         }
     }
-    flush(&mut chunk)
+    flush(&mut chunk)?;
+    // The schema's indexes again (it creates them IF NOT EXISTS).
+    tx.execute_batch(crate::store::SCHEMA)?;
+    Ok(())
 }

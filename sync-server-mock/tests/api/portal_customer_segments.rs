@@ -752,3 +752,42 @@ async fn the_demo_segments_have_members_in_org_north() {
         segment.validate().unwrap();
     }
 }
+
+#[tokio::test]
+async fn generated_transactions_and_profiles_repeat_with_the_seed() {
+    let config = sync_server_mock::ServerConfig {
+        generate_customers: 40,
+        generate_transactions: 400,
+        seed: 5,
+        ..sync_server_mock::ServerConfig::demo()
+    };
+    let mut pulls = Vec::new();
+    for _ in 0..2 {
+        let (_server, api) = crate::support::with_config(config.clone()).await;
+        let tech = api.login("tech").await;
+        let (changes, _) = tech.pull_all(None, 1000).await;
+        pulls.push(changes);
+    }
+    let [a, b] = &pulls[..] else { unreachable!() };
+    let strip = |changes: &[Value], collection: &str| -> Vec<Value> {
+        of(changes, collection, None)
+            .into_iter()
+            .map(|c| {
+                let mut data = c["data"].clone();
+                data.as_object_mut().unwrap().remove("updated_at");
+                json!([c["id"], data])
+            })
+            .collect()
+    };
+    for collection in ["transactions", "customer_profiles"] {
+        assert_eq!(strip(a, collection), strip(b, collection), "{collection}");
+    }
+    let north_generated = of(a, "customers", None).len() - 4;
+    // A profile per generated customer, besides the 4 demo ones.
+    assert_eq!(of(a, "customer_profiles", None).len(), north_generated + 4);
+    let generated_tx = of(a, "transactions", None)
+        .iter()
+        .filter(|t| t["id"].as_str().unwrap().starts_with("tx-gen-"))
+        .count();
+    assert!(generated_tx > 100 && generated_tx < 300, "{generated_tx}");
+}
