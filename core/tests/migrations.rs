@@ -141,6 +141,23 @@ fn every_shipped_schema_upgrades_with_its_data() {
         let set_aside = if *version >= 2 { 1 } else { 0 };
         assert_eq!(store.set_aside_count().unwrap(), set_aside, "v{version}");
         assert_eq!(store.segment_options(&en).unwrap().len(), 1);
+        if *version >= 3 {
+            let segments = store.customer_segments(None).unwrap();
+            let ids: Vec<_> = segments.iter().map(|s| s.id.as_str()).collect();
+            assert_eq!(ids, ["cs-vip", "cs-retail"]);
+            assert_eq!(segments[1].tags, ["retail"]);
+            let of_shop = store.segments_of_customer(&shop.customer.id).unwrap();
+            assert_eq!(of_shop[0].id, "cs-vip", "primary: highest priority");
+            let profile = store.customer_profile(&shop.customer.id).unwrap().unwrap();
+            assert_eq!(profile.city.as_deref(), Some("Brno"));
+            assert_eq!(
+                store
+                    .purchase_summary(&shop.customer.id)
+                    .unwrap()
+                    .total_spend_minor,
+                12_550
+            );
+        }
     }
 }
 

@@ -49,6 +49,16 @@ pub enum ApiError {
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
 
+    /// Refused because something else still uses the entity (409), e.g. a
+    /// customer segment other segments' criteria include.
+    #[error("in use: {0}")]
+    InUse(String),
+
+    /// A refusal by one of core's rules about a field core's error does not
+    /// name (e.g. `NotPermitted` about `segment_id`).
+    #[error("{field}: {error}")]
+    RuleAt { field: String, error: CoreError },
+
     /// A failure of the server itself; the message is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -82,6 +92,7 @@ impl ApiError {
             "validation" | "unknown_reference" => StatusCode::UNPROCESSABLE_ENTITY,
             "bad_request" => StatusCode::BAD_REQUEST,
             "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+            "in_use" => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,6 +108,8 @@ impl ApiError {
             ApiError::Validation { .. } => "validation",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::InUse(_) => "in_use",
+            ApiError::RuleAt { error, .. } => error.code(),
             ApiError::Internal(_) => "internal",
         }
     }
@@ -106,6 +119,7 @@ impl ApiError {
             ApiError::Rule(e) => e.field(),
             ApiError::Validation { field, .. } => Some(field),
             ApiError::BadRequest { field, .. } => field.as_deref(),
+            ApiError::RuleAt { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -115,11 +129,16 @@ impl ApiError {
     pub fn reason(&self) -> String {
         match self {
             ApiError::Unauthorized(r) => (*r).to_owned(),
-            ApiError::Forbidden(r) | ApiError::PayloadTooLarge(r) => r.clone(),
+            ApiError::Forbidden(r) | ApiError::PayloadTooLarge(r) | ApiError::InUse(r) => r.clone(),
             ApiError::NotFound(what) => format!("{what} not found"),
             // The field is named apart; the reason alone reads as core's.
             ApiError::Rule(CoreError::Validation { reason, .. }) => reason.to_string(),
             ApiError::Rule(e) => e.to_string(),
+            ApiError::RuleAt {
+                error: CoreError::Validation { reason, .. },
+                ..
+            } => reason.to_string(),
+            ApiError::RuleAt { error, .. } => error.to_string(),
             ApiError::Validation { reason, .. } | ApiError::BadRequest { reason, .. } => {
                 reason.clone()
             }

@@ -54,6 +54,10 @@ pub struct ServerConfig {
     pub generate_customers: usize,
     /// Synthetic segments to add, named in five languages.
     pub generate_segments: usize,
+    /// Synthetic transactions, spread over the generated customers (or
+    /// every customer when none are generated); generated customers then
+    /// get a profile each too.
+    pub generate_transactions: usize,
     /// Seed of the synthetic data's RNG.
     pub seed: u64,
     /// How long an access token lives.
@@ -69,6 +73,7 @@ impl Default for ServerConfig {
             seed_demo: false,
             generate_customers: 0,
             generate_segments: 0,
+            generate_transactions: 0,
             seed: 0,
             token_ttl: Duration::from_secs(3600),
             faults: FaultConfig::default(),
@@ -146,6 +151,7 @@ fn prepare(config: &ServerConfig) -> Result<AppState, ServerError> {
             demo: config.seed_demo,
             customers: config.generate_customers,
             segments: config.generate_segments,
+            transactions: config.generate_transactions,
             seed: config.seed,
         },
     )?;

@@ -31,6 +31,10 @@ struct Cli {
     /// Add N synthetic segments named in five languages.
     #[arg(long, default_value_t = 0)]
     generate_segments: usize,
+    /// Add N synthetic transactions over the generated customers (or every
+    /// customer when none are generated), and a profile per generated customer.
+    #[arg(long, default_value_t = 0)]
+    generate_transactions: usize,
     /// Seed of the synthetic data's RNG.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -58,6 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed_demo: cli.seed_demo,
         generate_customers: cli.generate_customers,
         generate_segments: cli.generate_segments,
+        generate_transactions: cli.generate_transactions,
         seed: cli.seed,
         token_ttl: Duration::from_secs(cli.token_ttl_secs),
         faults: cli.faults,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -47,7 +48,8 @@ impl Table {
 }
 
 fn table() -> Table {
-    use portal::{catalogue as cat, customers, users};
+    use portal::customer_segments as cs;
+    use portal::{catalogue as cat, customers, profiles, users};
     Table {
         routes: BTreeMap::new(),
         listed: Vec::new(),
@@ -87,6 +89,46 @@ fn table() -> Table {
     .on("POST", "/portal/v1/customers", customers::create)
     .on("GET", "/portal/v1/customers/{id}", customers::get)
     .on("PUT", "/portal/v1/customers/{id}", customers::update)
+    .on(
+        "GET",
+        "/portal/v1/customers/{id}/profile",
+        profiles::get_profile,
+    )
+    .on(
+        "PUT",
+        "/portal/v1/customers/{id}/profile",
+        profiles::put_profile,
+    )
+    .on(
+        "POST",
+        "/portal/v1/transactions",
+        profiles::post_transactions.layer(DefaultBodyLimit::max(profiles::TRANSACTIONS_BODY_LIMIT)),
+    )
+    .on(
+        "DELETE",
+        "/portal/v1/transactions/{id}",
+        profiles::delete_transaction,
+    )
+    .on("GET", "/portal/v1/customer-segments", cs::list)
+    .on("POST", "/portal/v1/customer-segments", cs::create)
+    .on("GET", "/portal/v1/customer-segments/{id}", cs::get)
+    .on("PUT", "/portal/v1/customer-segments/{id}", cs::update)
+    .on("DELETE", "/portal/v1/customer-segments/{id}", cs::delete)
+    .on(
+        "GET",
+        "/portal/v1/customer-segments/{id}/members",
+        cs::members,
+    )
+    .on(
+        "PUT",
+        "/portal/v1/customer-segments/{id}/members/{customer_id}",
+        cs::add_member,
+    )
+    .on(
+        "DELETE",
+        "/portal/v1/customer-segments/{id}/members/{customer_id}",
+        cs::remove_member,
+    )
     .on("PUT", "/portal/v1/users/{id}", users::update)
     .on("GET", "/sync/v1/changes", sync::pull::changes)
     .on("POST", "/sync/v1/mutations", sync::push::mutations)

@@ -1,23 +1,30 @@
 //! Demo data (`--seed-demo`) and synthetic data for benchmarks
-//! (`--generate-customers N`, `--generate-segments N`, deterministic for a
-//! `--seed`).
+//! (`--generate-customers N`, `--generate-segments N`,
+//! `--generate-transactions N`, deterministic for a `--seed`).
 //!
 //! Seeding only fills a fresh database: a `--db` file that already has
 //! organizations is left as it is, so restarting with the same flags keeps
 //! the data instead of doubling it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use fieldsync_core::model::profile::{
+    AttributeValue, CampaignReceipt, Consent, ConsentKind, CustomAttribute, CustomerEvent,
+    CustomerProfile, EventKind, Loyalty, Transaction, TransactionKind,
+};
 use fieldsync_core::model::{
-    CustomerDraft, PicklistDraft, PicklistKind, RemoteCustomer, Role, SegmentDraft, Session,
-    VisitFrequency,
+    CustomerDraft, CustomerSegmentDraft, PicklistDraft, PicklistKind, RemoteCustomer, Role,
+    SegmentDraft, Session, VisitFrequency,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
+use serde_json::json;
 
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::store::catalogue::{create_picklist_value, create_segment, list_segments};
-use crate::store::customers::{create_customer, write};
+use crate::store::customer_segments;
+use crate::store::customers::{create_customer, get_customer, list_customers, write};
+use crate::store::profiles::{insert_new_transactions, put_profile, put_transactions};
 use crate::store::{Db, organization_ids, reserve_seq, upsert_organization, users};
 
 pub const NORTH: &str = "org-north";
@@ -29,12 +36,16 @@ pub struct SeedPlan {
     pub demo: bool,
     pub customers: usize,
     pub segments: usize,
+    /// Transactions spread over the generated customers (over every
+    /// customer when none are generated), plus a profile per generated
+    /// customer.
+    pub transactions: usize,
     pub seed: u64,
 }
 
 /// Fills a fresh database; does nothing to one that has data.
 pub fn run(db: &Db, plan: &SeedPlan) -> Result<()> {
-    if !plan.demo && plan.customers == 0 && plan.segments == 0 {
+    if !plan.demo && plan.customers == 0 && plan.segments == 0 && plan.transactions == 0 {
         return Ok(());
     }
     db.write_blocking(|tx| {
@@ -52,7 +63,20 @@ pub fn run(db: &Db, plan: &SeedPlan) -> Result<()> {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
         generate_segments(tx, &mut rng, plan.segments, now)?;
-        generate_customers(tx, &mut rng, plan.customers, now)
+        let generated = generate_customers(tx, &mut rng, plan.customers, now)?;
+        if plan.transactions > 0 {
+            let owners = if generated.is_empty() {
+                list_customers(tx, None)?
+                    .into_iter()
+                    .map(|c| (c.id, c.organization_id))
+                    .collect()
+            } else {
+                generate_profiles(tx, &mut rng, &generated, now)?;
+                generated
+            };
+            generate_transactions(tx, &mut rng, &owners, plan.transactions, now)?;
+        }
+        Ok(())
     })
 }
 
@@ -183,6 +207,229 @@ fn demo(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
         };
         create_customer(tx, &admin, "id", id, draft, org, now)?;
     }
+    demo_marketing(tx, now)
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a valid demo date")
+}
+
+/// Profiles, transactions and customer segments of the demo customers (see
+/// the README's demo data for who is in which segment).
+fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
+    let today = now.date_naive();
+    let ago = |days: u64| today - Days::new(days);
+    let consent = |kind, given_on| Consent { kind, given_on };
+    let loyalty = |member, tier: Option<&str>, points| {
+        Some(Loyalty {
+            member,
+            tier: tier.map(str::to_owned),
+            points,
+        })
+    };
+    let attribute = |key: &str, value| CustomAttribute {
+        key: key.to_owned(),
+        value,
+    };
+    let event = |kind, on| CustomerEvent { kind, on };
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let some = |s: &str| Some(s.to_owned());
+    let profiles = [
+        CustomerProfile {
+            customer_id: "cust-north-1".into(),
+            birth_date: Some(date(1980, 4, 12)),
+            gender: some("female"),
+            city: some("Brno"),
+            postal_code: some("602 00"),
+            language: some("cs"),
+            contact_source: some("fair"),
+            consents: vec![consent(ConsentKind::Email, date(2024, 3, 1))],
+            loyalty: loyalty(true, Some("gold"), 1200),
+            active_vouchers: 2,
+            badges: strings(&["early-adopter", "top-reviewer"]),
+            attributes: vec![attribute("shop_size_m2", AttributeValue::Number(120.0))],
+            events: vec![event(EventKind::Visit, ago(30))],
+            audiences: strings(&["aud-spring-sale"]),
+            campaigns: vec![CampaignReceipt {
+                campaign_id: "camp-newsletter-1".into(),
+                received: true,
+                opened: true,
+                clicked: true,
+            }],
+            ..CustomerProfile::empty("cust-north-1")
+        },
+        CustomerProfile {
+            birth_date: Some(date(1975, 9, 1)),
+            gender: some("male"),
+            city: some("Praha"),
+            postal_code: some("110 00"),
+            language: some("nl"),
+            contact_source: some("web"),
+            consents: vec![consent(ConsentKind::Sms, date(2023, 11, 15))],
+            loyalty: loyalty(true, Some("silver"), 300),
+            badges: strings(&["wholesale-partner"]),
+            attributes: vec![attribute(
+                "delivery_day",
+                AttributeValue::Text("monday".into()),
+            )],
+            events: vec![event(EventKind::Complaint, ago(60))],
+            campaigns: vec![CampaignReceipt {
+                campaign_id: "camp-newsletter-1".into(),
+                received: true,
+                opened: false,
+                clicked: false,
+            }],
+            ..CustomerProfile::empty("cust-north-2")
+        },
+        CustomerProfile {
+            birth_date: Some(date(1992, 1, 20)),
+            city: some("Brno"),
+            postal_code: some("612 00"),
+            language: some("en"),
+            consents: vec![
+                consent(ConsentKind::Email, date(2025, 6, 2)),
+                consent(ConsentKind::Post, date(2025, 6, 2)),
+            ],
+            attributes: vec![attribute("rooms", AttributeValue::Number(45.0))],
+            events: vec![event(EventKind::EventAttended, ago(10))],
+            audiences: strings(&["aud-spring-sale"]),
+            ..CustomerProfile::empty("cust-north-3")
+        },
+        CustomerProfile {
+            birth_date: Some(date(1968, 7, 7)),
+            gender: some("male"),
+            city: some("Ostrava"),
+            loyalty: loyalty(false, None, 0),
+            attributes: vec![attribute("has_workshop", AttributeValue::Boolean(true))],
+            events: vec![event(EventKind::Visit, ago(5))],
+            ..CustomerProfile::empty("cust-north-4")
+        },
+        CustomerProfile {
+            birth_date: Some(date(1985, 2, 2)),
+            city: some("Bristol"),
+            language: some("en"),
+            consents: vec![consent(ConsentKind::Email, date(2022, 1, 10))],
+            loyalty: loyalty(true, Some("bronze"), 80),
+            ..CustomerProfile::empty("cust-south-1")
+        },
+        CustomerProfile {
+            birth_date: Some(date(2000, 12, 12)),
+            city: some("Brno"),
+            attributes: vec![attribute("founded", AttributeValue::Date(date(2019, 5, 1)))],
+            ..CustomerProfile::empty("cust-south-2")
+        },
+    ];
+    for profile in profiles {
+        profile.validate()?;
+        let customer = get_customer(tx, &profile.customer_id)?
+            .ok_or_else(|| ApiError::Internal(format!("no {}", profile.customer_id)))?;
+        put_profile(tx, &customer, profile, now, None)?;
+    }
+
+    use TransactionKind::{ClickAndCollect, InStore, Online};
+    // (customer, days ago, amount, kind): 20, all within the last year.
+    let purchases: [(&str, u64, f64, TransactionKind); 20] = [
+        ("cust-north-1", 10, 25.50, InStore),
+        ("cust-north-1", 45, 40.00, InStore),
+        ("cust-north-1", 90, 12.75, Online),
+        ("cust-north-1", 150, 88.20, InStore),
+        ("cust-north-1", 220, 19.99, InStore),
+        ("cust-north-1", 300, 64.10, ClickAndCollect),
+        ("cust-north-2", 20, 450.00, Online),
+        ("cust-north-2", 100, 320.50, Online),
+        ("cust-north-2", 180, 510.00, Online),
+        ("cust-north-2", 350, 275.25, InStore),
+        ("cust-north-3", 75, 99.90, ClickAndCollect),
+        ("cust-north-4", 3, 15.00, InStore),
+        ("cust-north-4", 33, 22.50, InStore),
+        ("cust-north-4", 63, 18.00, ClickAndCollect),
+        ("cust-north-4", 93, 30.00, InStore),
+        ("cust-north-4", 123, 12.40, Online),
+        ("cust-south-1", 15, 70.00, InStore),
+        ("cust-south-1", 160, 80.00, Online),
+        ("cust-south-1", 330, 90.00, InStore),
+        ("cust-south-2", 200, 35.50, InStore),
+    ];
+    let transactions: Vec<(Transaction, &str)> = purchases
+        .iter()
+        .enumerate()
+        .map(|(i, (customer, days, amount, kind))| {
+            let org = if customer.starts_with("cust-north") {
+                NORTH
+            } else {
+                SOUTH
+            };
+            let t = Transaction {
+                id: format!("tx-demo-{:02}", i + 1),
+                customer_id: (*customer).to_owned(),
+                date: ago(*days),
+                amount: *amount,
+                kind: *kind,
+                version: 1,
+            };
+            (t, org)
+        })
+        .collect();
+    for (t, _) in &transactions {
+        t.validate()?;
+    }
+    let rows: Vec<(&Transaction, &str)> = transactions.iter().map(|(t, o)| (t, *o)).collect();
+    put_transactions(tx, &rows)?;
+
+    let segments = [
+        (
+            "cs-vip",
+            CustomerSegmentDraft {
+                name: some("VIP"),
+                note: some("Hand-picked by marketing automation"),
+                priority: Some(50),
+                kind: some("static"),
+                ..Default::default()
+            },
+        ),
+        (
+            "cs-brno-buyers",
+            CustomerSegmentDraft {
+                name: some("Buyers in Brno"),
+                priority: Some(40),
+                flexi: Some(true),
+                tags: Some(strings(&["city", "loyalty"])),
+                criteria: Some(json!({"all": [
+                    {"attribute": "city", "op": "equals", "value": "Brno"},
+                    {"purchases": "count", "op": "between", "min": 1}
+                ]})),
+                ..Default::default()
+            },
+        ),
+        (
+            "cs-retail-snapshot",
+            CustomerSegmentDraft {
+                name: some("Retail (snapshot)"),
+                priority: Some(10),
+                flexi: Some(false),
+                criteria: Some(
+                    json!({"attribute": "segment_id", "op": "equals", "value": "seg-retail"}),
+                ),
+                ..Default::default()
+            },
+        ),
+        (
+            "cs-not-vip",
+            CustomerSegmentDraft {
+                name: some("Everyone but the VIPs"),
+                priority: Some(5),
+                flexi: Some(true),
+                criteria: Some(json!({"not": {"in_segment": "cs-vip"}})),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (id, draft) in segments {
+        customer_segments::create(tx, id, draft.validate()?, now)?;
+    }
+    let vip_member = get_customer(tx, "cust-north-1")?
+        .ok_or_else(|| ApiError::Internal("no cust-north-1".into()))?;
+    customer_segments::set_member(tx, "cs-vip", &vip_member, true)?;
     Ok(())
 }
 
@@ -292,9 +539,10 @@ fn generate_customers(
     rng: &mut ChaCha8Rng,
     n: usize,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<(String, String)>> {
+    let mut generated = Vec::with_capacity(n);
     if n == 0 {
-        return Ok(());
+        return Ok(generated);
     }
     let orgs = [NORTH, SOUTH];
     // Segments each organization may use.
@@ -339,6 +587,125 @@ fn generate_customers(
         };
         customer.validate()?;
         write(tx, &customer, "generator", first_seq + i as i64)?;
+        generated.push((customer.id, customer.organization_id));
     }
+    Ok(generated)
+}
+
+const CITIES: [&str; 8] = [
+    "Brno",
+    "Praha",
+    "Ostrava",
+    "Plzeň",
+    "Amsterdam",
+    "Antwerpen",
+    "Bristol",
+    "Leeds",
+];
+
+/// A profile per generated customer: a city, a birth date, an e-mail
+/// consent for about 40% and loyalty membership for about 30%.
+fn generate_profiles(
+    tx: &Connection,
+    rng: &mut ChaCha8Rng,
+    customers: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let first_seq = reserve_seq(tx, customers.len() as i64)?;
+    let today = now.date_naive();
+    for (i, (id, org)) in customers.iter().enumerate() {
+        let birth = date(1940, 1, 1) + Days::new(rng.random_range(0..24_000));
+        let consents = if rng.random_bool(0.4) {
+            vec![Consent {
+                kind: ConsentKind::Email,
+                given_on: today - Days::new(rng.random_range(0..1_500)),
+            }]
+        } else {
+            Vec::new()
+        };
+        let loyalty = rng.random_bool(0.3).then(|| Loyalty {
+            member: true,
+            tier: Some(["bronze", "silver", "gold"][rng.random_range(0..3)].to_owned()),
+            points: rng.random_range(0..5_000),
+        });
+        let profile = CustomerProfile {
+            birth_date: Some(birth),
+            city: Some(CITIES[rng.random_range(0..CITIES.len())].to_owned()),
+            consents,
+            loyalty,
+            ..CustomerProfile::empty(id.clone())
+        };
+        // The customer as put_profile needs it: id and organization.
+        let owner = RemoteCustomer {
+            id: id.clone(),
+            organization_id: org.clone(),
+            name: String::new(),
+            status_id: None,
+            source_id: None,
+            industry_id: None,
+            channel_id: None,
+            segment_id: None,
+            last_visit: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            deleted: false,
+        };
+        put_profile(tx, &owner, profile, now, Some(first_seq + i as i64))?;
+    }
+    Ok(())
+}
+
+/// Rows written per batch of generated transactions.
+const TRANSACTION_CHUNK: usize = 50_000;
+
+/// `n` transactions spread at random over `owners` (customer id,
+/// organization), dated within the last two years, ids `tx-gen-<i>` (nine
+/// digits, zero-padded).
+fn generate_transactions(
+    tx: &Connection,
+    rng: &mut ChaCha8Rng,
+    owners: &[(String, String)],
+    n: usize,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if owners.is_empty() {
+        return Ok(());
+    }
+    let today = now.date_naive();
+    let kinds = TransactionKind::ALL;
+    // Secondary indexes are cheaper built once, sorted, than kept up to
+    // date row by row (the ids below append to the primary key in order).
+    tx.execute_batch(
+        "DROP INDEX IF EXISTS transactions_org_seq; DROP INDEX IF EXISTS transactions_customer;",
+    )?;
+    let mut chunk: Vec<(Transaction, usize)> = Vec::with_capacity(TRANSACTION_CHUNK.min(n));
+    let flush = |chunk: &mut Vec<(Transaction, usize)>| -> Result<()> {
+        let rows: Vec<(&Transaction, &str)> = chunk
+            .iter()
+            .map(|(t, o)| (t, owners[*o].1.as_str()))
+            .collect();
+        insert_new_transactions(tx, &rows)?;
+        chunk.clear();
+        Ok(())
+    };
+    for i in 0..n {
+        let o = rng.random_range(0..owners.len());
+        let t = Transaction {
+            id: format!("tx-gen-{i:09}"),
+            customer_id: owners[o].0.clone(),
+            date: today - Days::new(rng.random_range(0..730)),
+            amount: rng.random_range(100..50_000) as f64 / 100.0,
+            kind: kinds[rng.random_range(0..kinds.len())],
+            version: 1,
+        };
+        chunk.push((t, o));
+        if chunk.len() == TRANSACTION_CHUNK {
+            flush(&mut chunk)?;
+        }
+    }
+    flush(&mut chunk)?;
+    // The schema's indexes again (it creates them IF NOT EXISTS).
+    tx.execute_batch(crate::store::SCHEMA)?;
     Ok(())
 }

@@ -35,6 +35,10 @@ CREATE TABLE customer_events (
     kind        TEXT NOT NULL,
     on_date     TEXT NOT NULL
 );
+CREATE TABLE customer_profile_records (
+    customer_id TEXT PRIMARY KEY NOT NULL,
+    record      TEXT NOT NULL                 -- JSON
+);
 CREATE TABLE customer_profiles (
     customer_id     TEXT PRIMARY KEY NOT NULL,
     birth_date      TEXT,
@@ -48,9 +52,8 @@ CREATE TABLE customer_profiles (
     loyalty_tier    TEXT,
     loyalty_points  INTEGER,
     active_vouchers INTEGER NOT NULL DEFAULT 0,
-    version         INTEGER NOT NULL,
-    record          TEXT NOT NULL
-);
+    version         INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE customer_segment_members (
     segment_id  TEXT NOT NULL,
     customer_id TEXT NOT NULL,
@@ -178,6 +181,7 @@ CREATE TABLE transactions (
     version      INTEGER NOT NULL
 );
 CREATE INDEX customer_events_by_customer ON customer_events (customer_id, kind, on_date);
+CREATE INDEX customer_profiles_by_city ON customer_profiles (city);
 CREATE INDEX customer_segment_members_by_customer ON customer_segment_members (customer_id, segment_id);
 CREATE INDEX customer_segment_tags_by_tag ON customer_segment_tags (tag);
 CREATE INDEX customers_by_name ON customers (deleted, name_key, id);

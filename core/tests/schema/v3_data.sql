@@ -1,4 +1,4 @@
--- Sample rows as fieldsync schema v2 stored them. Never edit.
+-- Sample rows as fieldsync schema v3 stored them. Never edit.
 INSERT INTO organizations (id, default_language) VALUES ('org-north', 'nl');
 INSERT INTO segments (id, organization_id, name, visit_frequency, description, version, updated_at, deleted) VALUES
   ('seg-retail', NULL, '{"en":"Retail","nl":"Detailhandel"}', 'monthly', NULL, 3, '2026-11-01 10:00:00.000+00:00', 0),
@@ -23,3 +23,27 @@ INSERT INTO sync_state (id, cursor, last_success_at) VALUES (1, 'c1abc', '2026-1
 INSERT INTO sync_conflicts (mutation_id, entity_id, field, local_value, server_value, resolved_at) VALUES
   ('2b3c4d5e-6f70-4182-93a4-b5c6d7e8f9a0', '0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11', 'name', '"Corner shop"', '"Corner Shop"',
    '2026-11-21 09:00:05.000+00:00');
+INSERT INTO customer_segments (id, organization_id, name, note, priority, kind, flexi, criteria, version, updated_at,
+                               evaluated_version, evaluated_on) VALUES
+  ('cs-vip', NULL, 'VIP', 'Hand-picked', 50, 'static', 0, NULL, 1, '2026-11-01 10:00:00.000+00:00', NULL, NULL),
+  ('cs-retail', 'org-north', 'Retail buyers', NULL, 10, 'conditional', 1,
+   '{"all":[{"attribute":"segment_id","op":"equals","value":"seg-retail"},{"purchases":"count","op":"between","min":1}]}',
+   2, '2026-11-02 10:00:00.000+00:00', 2, '2026-11-22');
+INSERT INTO customer_segment_tags (segment_id, tag) VALUES ('cs-retail', 'retail');
+INSERT INTO customer_segment_members (segment_id, customer_id) VALUES
+  ('cs-retail', '0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11'),
+  ('cs-vip', '0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11');
+INSERT INTO customer_segment_server_members (segment_id, customer_id) VALUES
+  ('cs-vip', '0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11');
+INSERT INTO customer_profiles (customer_id, birth_date, gender, city, postal_code, language, contact_source, parent_id,
+                               loyalty_member, loyalty_tier, loyalty_points, active_vouchers, version) VALUES
+  ('0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11', '1980-05-01', NULL, 'Brno', NULL, NULL, NULL, NULL, 1, 'gold', 300, 1, 3);
+INSERT INTO customer_profile_records (customer_id, record) VALUES
+  ('0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11',
+   '{"customer_id":"0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11","birth_date":"1980-05-01","city":"Brno","consents":[{"kind":"email","given_on":"2026-01-02"}],"loyalty":{"member":true,"tier":"gold","points":300},"active_vouchers":1,"badges":["gold"],"version":3,"updated_at":"2026-11-01T10:00:00Z"}');
+INSERT INTO customer_consents (customer_id, kind, given_on) VALUES ('0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11', 'email', '2026-01-02');
+INSERT INTO customer_badges (customer_id, badge) VALUES ('0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11', 'gold');
+INSERT INTO transactions (id, customer_id, on_date, amount_minor, kind, version) VALUES
+  ('t-1', '0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11', '2026-11-10', 12550, 'in_store', 1);
+INSERT INTO customer_stats (customer_id, purchase_count, total_spend_minor, last_purchase, rfm_recency, rfm_frequency, rfm_monetary) VALUES
+  ('0b6c1c7e-8a52-4c36-9a43-5b0f1d7e8c11', 1, 12550, '2026-11-10', 1, 1, 1);

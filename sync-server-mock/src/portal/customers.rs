@@ -23,7 +23,7 @@ use crate::state::AppState;
 use crate::store::customers::{self as store, UpdateRequest};
 
 /// The organization whose customers `user` may see, `None` for all.
-fn visible_to(user: &Session) -> Option<String> {
+pub(crate) fn visible_to(user: &Session) -> Option<String> {
     (user.role != Role::Admin).then(|| user.organization_id.clone())
 }
 

@@ -2,7 +2,9 @@
 //! the catalogue and edit customers. Admins and managers only.
 
 pub mod catalogue;
+pub mod customer_segments;
 pub mod customers;
+pub mod profiles;
 pub mod users;
 
 /// A new server-made id: a prefix saying what it is, and a UUID.

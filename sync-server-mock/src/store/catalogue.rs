@@ -57,7 +57,7 @@ fn picklist_from_row(row: &Row<'_>) -> rusqlite::Result<PicklistValue> {
 }
 
 /// Refuses a scope naming an organization the server does not know.
-fn check_scope(conn: &Connection, scope: &OrgScope) -> Result<()> {
+pub(crate) fn check_scope(conn: &Connection, scope: &OrgScope) -> Result<()> {
     match scope.organization_id() {
         Some(org) => require_organization(conn, "organization", org),
         None => Ok(()),
@@ -66,7 +66,7 @@ fn check_scope(conn: &Connection, scope: &OrgScope) -> Result<()> {
 
 /// Records which organizations lose or regain sight of an entry whose scope
 /// went from `old` to `new`.
-fn record_scope_change(
+pub(crate) fn record_scope_change(
     conn: &Connection,
     collection: Collection,
     id: &str,

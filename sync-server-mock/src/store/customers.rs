@@ -346,9 +346,11 @@ pub fn update_customer(
             Collection::Customers,
             req.id,
             seq,
-            &[old],
+            std::slice::from_ref(&old),
             std::slice::from_ref(&customer.organization_id),
         )?;
+        // Its profile, transactions and memberships go with it.
+        super::profiles::follow_customer(conn, req.id, &old, &customer.organization_id)?;
     }
     Ok(UpdateOutcome {
         customer,

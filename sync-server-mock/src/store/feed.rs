@@ -1,9 +1,10 @@
 //! The change feed: a latest-state feed over the `seq` column of every
 //! entity, filtered to what one user may see.
 //!
-//! A user sees the segments and picklist values of scope `ALL` or of their
-//! organization, their organization, their own profile, and the customers
-//! of their organization. Entities they could see and no longer can come as
+//! A user sees the segments, picklist values and customer segments of scope
+//! `ALL` or of their organization, their organization, their own profile,
+//! and the customers of their organization with their profiles,
+//! transactions and static segment memberships. Entities they could see and no longer can come as
 //! deletes (from `visibility_losses`). After the user moved to another
 //! organization the feed restarts from the beginning for the new one and
 //! also deletes what only the previous organization saw (`prev_org`).
@@ -20,6 +21,7 @@ use super::all_rows;
 use super::catalogue::{get_picklist_value, get_segment};
 use super::customers::get_customer;
 use super::users::profile;
+use super::{customer_segments, profiles};
 use crate::error::{ApiError, Result};
 
 /// One page request.
@@ -80,6 +82,34 @@ const ARMS: &[(&str, &str, &str, u8, &str)] = &[
     ),
     ("'profile'", "users", "id", 0, "seq > ?1 AND id = ?3"),
     (
+        "'customer_segments'",
+        "customer_segments",
+        "id",
+        0,
+        "seq > ?1 AND (organization IS NULL OR organization = ?2)",
+    ),
+    (
+        "'customer_segment_members'",
+        "customer_segment_members",
+        "segment_id || '/' || customer_id",
+        0,
+        "seq > ?1 AND organization_id = ?2",
+    ),
+    (
+        "'customer_profiles'",
+        "customer_profiles",
+        "customer_id",
+        0,
+        "seq > ?1 AND organization_id = ?2",
+    ),
+    (
+        "'transactions'",
+        "transactions",
+        "id",
+        0,
+        "seq > ?1 AND organization_id = ?2",
+    ),
+    (
         "collection",
         "visibility_losses",
         "entity_id",
@@ -113,6 +143,34 @@ const ARMS: &[(&str, &str, &str, u8, &str)] = &[
         "id",
         1,
         "?4 IS NOT NULL AND seq > ?1 AND id = ?4",
+    ),
+    (
+        "'customer_segments'",
+        "customer_segments",
+        "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization = ?4",
+    ),
+    (
+        "'customer_segment_members'",
+        "customer_segment_members",
+        "segment_id || '/' || customer_id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4",
+    ),
+    (
+        "'customer_profiles'",
+        "customer_profiles",
+        "customer_id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4",
+    ),
+    (
+        "'transactions'",
+        "transactions",
+        "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4",
     ),
 ];
 
@@ -227,6 +285,36 @@ fn render(
                 role: session.role,
             };
             (version, false, serde_json::to_value(&profile)?)
+        }
+        Collection::CustomerSegments => {
+            let s = customer_segments::get(conn, &id)?.ok_or_else(missing)?;
+            (
+                s.segment.version,
+                s.deleted,
+                serde_json::to_value(&s.segment)?,
+            )
+        }
+        Collection::CustomerSegmentMembers => {
+            // Always an upsert: out of sight reads as taken out.
+            let (mut m, version) =
+                customer_segments::membership_by_key(conn, &id)?.ok_or_else(missing)?;
+            m.member &= !lost;
+            return Ok(FeedChange {
+                seq,
+                collection,
+                op: ChangeOp::Upsert,
+                id,
+                version,
+                data: Some(serde_json::to_value(&m)?),
+            });
+        }
+        Collection::CustomerProfiles => {
+            let p = profiles::get_profile(conn, &id)?.ok_or_else(missing)?;
+            (p.version, false, serde_json::to_value(&p)?)
+        }
+        Collection::Transactions => {
+            let (t, deleted, _) = profiles::get_transaction(conn, &id)?.ok_or_else(missing)?;
+            (t.version, deleted, serde_json::to_value(&t)?)
         }
         Collection::Unknown => return Err(missing()),
     };

@@ -11,9 +11,11 @@
 //! over it.
 
 pub mod catalogue;
+pub mod customer_segments;
 pub mod customers;
 pub mod feed;
 pub mod mutations;
+pub mod profiles;
 pub mod users;
 
 use std::path::Path;
@@ -30,7 +32,8 @@ pub struct Db {
     conn: Arc<Mutex<Connection>>,
 }
 
-const SCHEMA: &str = include_str!("schema.sql");
+/// The schema, idempotent (`IF NOT EXISTS`): run at every open.
+pub(crate) const SCHEMA: &str = include_str!("schema.sql");
 
 impl Db {
     /// Opens the database at `path` (created if missing), or a private

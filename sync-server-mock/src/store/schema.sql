@@ -102,3 +102,68 @@ CREATE TABLE IF NOT EXISTS mutation_outcomes (
     user_id     TEXT NOT NULL,
     outcome     TEXT NOT NULL
 );
+
+-- Customer segments in the marketing sense (static, or defined by
+-- criteria); core's CustomerSegment. criteria is the JSON tree or NULL.
+CREATE TABLE IF NOT EXISTS customer_segments (
+    id           TEXT PRIMARY KEY,
+    -- NULL for the scope ALL
+    organization TEXT,
+    name         TEXT NOT NULL,
+    note         TEXT,
+    priority     INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    flexi        INTEGER NOT NULL,
+    tags         TEXT NOT NULL,
+    criteria     TEXT,
+    version      INTEGER NOT NULL,
+    updated_at   TEXT NOT NULL,
+    deleted      INTEGER NOT NULL DEFAULT 0,
+    seq          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customer_segments_seq ON customer_segments (seq);
+
+-- Static memberships, latest state per (segment, customer): member = 0 is a
+-- customer taken out (the feed sends it as an upsert with member: false).
+-- organization_id is the customer's, kept in step when it moves.
+CREATE TABLE IF NOT EXISTS customer_segment_members (
+    segment_id      TEXT NOT NULL,
+    customer_id     TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    member          INTEGER NOT NULL,
+    version         INTEGER NOT NULL,
+    seq             INTEGER NOT NULL,
+    PRIMARY KEY (segment_id, customer_id)
+);
+CREATE INDEX IF NOT EXISTS customer_segment_members_org_seq
+    ON customer_segment_members (organization_id, seq);
+CREATE INDEX IF NOT EXISTS customer_segment_members_customer
+    ON customer_segment_members (customer_id);
+
+-- Customer profiles (core's CustomerProfile as JSON, without version and
+-- updated_at, which are columns). organization_id is the customer's.
+CREATE TABLE IF NOT EXISTS customer_profiles (
+    customer_id     TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    data            TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    updated_at      TEXT NOT NULL,
+    seq             INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customer_profiles_org_seq ON customer_profiles (organization_id, seq);
+
+-- Purchase transactions (core's Transaction). organization_id is the
+-- customer's. Deleted ones stay as tombstones.
+CREATE TABLE IF NOT EXISTS transactions (
+    id              TEXT PRIMARY KEY,
+    customer_id     TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
+    date            TEXT NOT NULL,
+    amount          REAL NOT NULL,
+    kind            TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    seq             INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transactions_org_seq ON transactions (organization_id, seq);
+CREATE INDEX IF NOT EXISTS transactions_customer ON transactions (customer_id);

@@ -5,29 +5,36 @@
 //! its outcome, so a replayed mutation id gets the first outcome back and
 //! is never applied twice, even when the answer to the first try was lost.
 //!
-//! Rejections and conflicts carry `current`, the customer as the server has
+//! Besides customers, managers and admins push the members of static
+//! customer segments (entity `customer_segment_member`).
+//!
+//! Rejections and conflicts of customer mutations carry `current`, the customer as the server has
 //! it after the mutation (when the user may see it), so the device can
 //! return to the server's state at once.
 
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
-use fieldsync_core::ValidationReason;
-use fieldsync_core::model::{CustomerDraft, Session, validate_id};
+use fieldsync_core::model::{CustomerDraft, Role, Session, validate_id};
 use fieldsync_core::store::outbox::Rejection;
 use fieldsync_core::sync::protocol::{Mutation, MutationResult, PushRequest, PushResponse};
+use fieldsync_core::sync::protocol::{SEGMENT_MEMBER_ENTITY, SegmentMembership};
+use fieldsync_core::{Entity, Error as CoreError, ReferenceProblem, ValidationReason};
 use rusqlite::Connection;
+use serde_json::Value;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
+use crate::store::customer_segments;
 use crate::store::customers::{self, UpdateRequest};
 use crate::store::mutations;
 
 /// Most mutations accepted in one request.
 pub const MAX_BATCH: usize = 500;
 
-/// The only entity devices push.
+/// The entity of customer creates and updates; the other one devices push
+/// is `SEGMENT_MEMBER_ENTITY` (static customer segment memberships).
 const CUSTOMER: &str = "customer";
 
 pub async fn mutations(
@@ -98,6 +105,9 @@ fn rejected(
 }
 
 fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
+    if m.entity == SEGMENT_MEMBER_ENTITY {
+        return apply_membership(conn, user, m);
+    }
     if m.entity != CUSTOMER {
         return Err(ApiError::invalid("entity", ValidationReason::UnknownCode));
     }
@@ -159,4 +169,78 @@ fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResu
             ValidationReason::UnknownCode,
         )),
     }
+}
+
+/// A text field of a membership mutation's changes.
+fn membership_field<'a>(m: &'a Mutation, field: &str) -> Result<&'a str> {
+    match m.changes.get(field) {
+        Some(Value::String(v)) => {
+            validate_id(field, v)?;
+            Ok(v)
+        }
+        None | Some(Value::Null) => Err(ApiError::invalid(field, ValidationReason::Blank)),
+        Some(_) => Err(ApiError::invalid(field, ValidationReason::Malformed)),
+    }
+}
+
+/// A manager's or admin's change to a static customer segment on the
+/// device: `add_member` / `remove_member` with changes `{"segment_id",
+/// "customer_id"}` and entity id `segment_id/customer_id`. Technicians are
+/// refused (`permission`); the segment must be live, in scope of the
+/// user's organization (`unknown_reference`) and static (`validation`,
+/// `DefinedByConditions`); the customer must be one of the user's
+/// organization (`not_found`). Applied answers the membership's version.
+fn apply_membership(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
+    if user.role == Role::Technician {
+        return Err(ApiError::RuleAt {
+            field: "segment_id".into(),
+            error: CoreError::NotPermitted {
+                action: "put customers in or take them out of a customer segment",
+            },
+        });
+    }
+    let member = match m.operation.as_str() {
+        "add_member" => true,
+        "remove_member" => false,
+        _ => {
+            return Err(ApiError::invalid(
+                "operation",
+                ValidationReason::UnknownCode,
+            ));
+        }
+    };
+    let segment_id = membership_field(m, "segment_id")?;
+    let customer_id = membership_field(m, "customer_id")?;
+    if m.entity_id != SegmentMembership::key(segment_id, customer_id) {
+        return Err(ApiError::invalid("entity_id", ValidationReason::Malformed));
+    }
+    let unavailable = |problem| {
+        ApiError::Rule(CoreError::UnavailableReference {
+            field: "segment_id",
+            id: segment_id.to_owned(),
+            problem,
+        })
+    };
+    let segment = match customer_segments::get(conn, segment_id)? {
+        None => return Err(unavailable(ReferenceProblem::Unknown)),
+        Some(s) if s.deleted => return Err(unavailable(ReferenceProblem::Deleted)),
+        Some(s) if !s.segment.scope.covers(&user.organization_id) => {
+            return Err(unavailable(ReferenceProblem::OutOfScope));
+        }
+        Some(s) => s.segment,
+    };
+    customer_segments::require_static(&segment, "segment_id")?;
+    let customer = customers::visible_customer(conn, customer_id, &user.organization_id)?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| {
+            ApiError::Rule(CoreError::NotFound {
+                entity: Entity::Customer,
+                id: customer_id.to_owned(),
+            })
+        })?;
+    let (_, version) = customer_segments::set_member(conn, segment_id, &customer, member)?;
+    Ok(MutationResult::Applied {
+        mutation_id: m.mutation_id.clone(),
+        version,
+    })
 }

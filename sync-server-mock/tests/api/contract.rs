@@ -151,6 +151,86 @@ async fn every_documented_operation_answers_as_documented() {
         .await
         .expect(200);
 
+    // Customer segments, memberships, profiles and transactions.
+    let cs = admin
+        .post(
+            "/portal/v1/customer-segments",
+            json!({"name": "Contract", "criteria": {"attribute": "city", "op": "equals", "value": "Brno"}}),
+        )
+        .await
+        .expect(201);
+    let cs_id = cs["id"].as_str().unwrap();
+    admin.get("/portal/v1/customer-segments").await.expect(200);
+    admin
+        .get(&format!("/portal/v1/customer-segments/{cs_id}"))
+        .await
+        .expect(200);
+    admin
+        .put(
+            &format!("/portal/v1/customer-segments/{cs_id}"),
+            json!({"name": "Contract 2", "kind": "static"}),
+        )
+        .await
+        .expect(200);
+    admin
+        .put(
+            &format!("/portal/v1/customer-segments/{cs_id}/members/cust-north-2"),
+            json!(null),
+        )
+        .await
+        .expect(200);
+    admin
+        .get(&format!("/portal/v1/customer-segments/{cs_id}/members"))
+        .await
+        .expect(200);
+    admin
+        .delete(&format!(
+            "/portal/v1/customer-segments/{cs_id}/members/cust-north-2"
+        ))
+        .await
+        .expect(200);
+    admin
+        .delete("/portal/v1/customer-segments/cs-vip")
+        .await
+        .expect_error(409, "in_use", None);
+    admin
+        .delete(&format!("/portal/v1/customer-segments/{cs_id}"))
+        .await
+        .expect(200);
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-2/profile",
+            json!({"city": "Brno", "badges": ["contract"]}),
+        )
+        .await
+        .expect(200);
+    admin
+        .get("/portal/v1/customers/cust-north-2/profile")
+        .await
+        .expect(200);
+    admin
+        .post(
+            "/portal/v1/transactions",
+            json!([{"id": "tx-contract", "customer_id": "cust-north-2", "date": "2026-01-31",
+                    "amount": 12.5, "kind": "online"}]),
+        )
+        .await
+        .expect(200);
+    admin
+        .delete("/portal/v1/transactions/tx-contract")
+        .await
+        .expect(200);
+    let manager = anon.login("manager").await;
+    let results = manager
+        .push(json!([{
+            "mutation_id": new_id(), "entity": "customer_segment_member",
+            "entity_id": "cs-vip/cust-north-3", "operation": "add_member",
+            "changes": {"segment_id": "cs-vip", "customer_id": "cust-north-3"},
+            "base_version": null
+        }]))
+        .await;
+    assert_eq!(results[0]["status"], "applied");
+
     // Every kind of mutation result and of feed change.
     let results = tech
         .push(json!([
@@ -180,6 +260,10 @@ async fn every_documented_operation_answers_as_documented() {
         "customers",
         "organizations",
         "profile",
+        "customer_segments",
+        "customer_segment_members",
+        "customer_profiles",
+        "transactions",
     ] {
         assert!(
             kinds.contains(&(collection.into(), "upsert".into())),
@@ -188,6 +272,9 @@ async fn every_documented_operation_answers_as_documented() {
     }
     assert!(kinds.contains(&("segments".into(), "delete".into())));
     assert!(kinds.contains(&("picklist_values".into(), "delete".into())));
+    assert!(kinds.contains(&("customer_segments".into(), "delete".into())));
+    assert!(kinds.contains(&("transactions".into(), "delete".into())));
+    assert!(!kinds.contains(&("customer_segment_members".into(), "delete".into())));
 
     admin.get("/admin/v1/faults").await.expect(200);
     admin
@@ -244,6 +331,39 @@ fn the_response_schemas_refuse_wrong_answers() {
         let mut wrong = page(good.clone());
         wrong["remaining_by_collection"] = counts.clone();
         assert!(!pull.is_valid(&wrong), "{counts}");
+    }
+    // The new collections' records are checked too.
+    let cs = json!({"id": "cs", "organization": "ALL", "name": "VIP", "note": null, "priority": 1,
+                    "kind": "static", "flexi": false, "tags": [], "criteria": null, "version": 1,
+                    "updated_at": "2026-11-23T10:00:00Z"});
+    let change = |collection: &str, op: &str, data: serde_json::Value| json!({"seq": 1, "collection": collection, "op": op, "id": "x", "version": 1, "data": data});
+    let membership = json!({"segment_id": "cs", "customer_id": "c", "member": false});
+    let transaction = json!({"id": "t", "customer_id": "c", "date": "2026-01-31", "amount": 1.5,
+                             "kind": "online", "version": 1});
+    for ok in [
+        change("customer_segments", "upsert", cs.clone()),
+        change("customer_segments", "delete", json!(null)),
+        change("customer_segment_members", "upsert", membership.clone()),
+        change("transactions", "upsert", transaction.clone()),
+    ] {
+        assert!(pull.is_valid(&page(ok.clone())), "{ok}");
+    }
+    let mut no_kind = cs.clone();
+    no_kind.as_object_mut().unwrap().remove("kind");
+    let mut bad_kind = transaction.clone();
+    bad_kind["kind"] = json!("barter");
+    for bad in [
+        change("customer_segments", "upsert", no_kind),
+        change("customer_segment_members", "delete", json!(null)),
+        change(
+            "customer_segment_members",
+            "upsert",
+            json!({"segment_id": "cs"}),
+        ),
+        change("transactions", "upsert", bad_kind),
+        change("customer_profiles", "upsert", json!({"customer_id": "c"})),
+    ] {
+        assert!(!pull.is_valid(&page(bad.clone())), "{bad}");
     }
     let result = validator_for(&json!({"$ref": "#/components/schemas/MutationResult"}));
     assert!(result.is_valid(&json!({"mutation_id": "m", "status": "applied", "version": 2})));

@@ -6,6 +6,7 @@ mod auth;
 mod contract;
 mod faults;
 mod portal_catalogue;
+mod portal_customer_segments;
 mod portal_customers;
 mod pull;
 mod push;

@@ -5,6 +5,15 @@ use serde_json::{Map, Value, json};
 
 use super::{Criteria, DateTest, NumberTest, Test, TextTest, Window};
 
+/// Whole numbers are written without a fraction (`42`, not `42.0`).
+fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        Value::from(v as i64)
+    } else {
+        Value::from(v)
+    }
+}
+
 fn date(d: &NaiveDate) -> Value {
     Value::String(d.format("%Y-%m-%d").to_string())
 }
@@ -82,15 +91,17 @@ fn test_json(test: &Test) -> Map<String, Value> {
         Test::Exists => json!({ "op": "exists" }),
         Test::Text(TextTest::Equals(v)) => json!({ "op": "equals", "value": v }),
         Test::Text(TextTest::In(vs)) => json!({ "op": "in", "values": vs }),
-        Test::Number(NumberTest::Equals(v)) => json!({ "op": "equals", "value": v }),
-        Test::Number(NumberTest::In(vs)) => json!({ "op": "in", "values": vs }),
+        Test::Number(NumberTest::Equals(v)) => json!({ "op": "equals", "value": number(*v) }),
+        Test::Number(NumberTest::In(vs)) => {
+            json!({ "op": "in", "values": vs.iter().map(|v| number(*v)).collect::<Vec<_>>() })
+        }
         Test::Number(NumberTest::Between { min, max }) => {
             let mut obj = json!({ "op": "between" });
             if let Some(min) = min {
-                obj["min"] = json!(min);
+                obj["min"] = number(*min);
             }
             if let Some(max) = max {
-                obj["max"] = json!(max);
+                obj["max"] = number(*max);
             }
             obj
         }

@@ -298,9 +298,7 @@ impl Node<'_> {
                 self.required("value")?,
                 &value_path,
             )?)),
-            (ValueType::Text, "in") => {
-                Test::Text(TextTest::In(self.list("values", |v, p| text_value(v, p))?))
-            }
+            (ValueType::Text, "in") => Test::Text(TextTest::In(self.list("values", text_value)?)),
             (ValueType::Number, "equals") => Test::Number(NumberTest::Equals(number_value(
                 self.required("value")?,
                 &value_path,

@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params, params_from_iter};
 
-use super::compile::{EVALUATION_FROM, compile};
+use super::compile::{EVALUATION_FROM, Shape, compile};
 use super::profiles::refresh_rfm_if_dirty;
 use crate::error::Result;
 use crate::model::criteria::Criteria;
@@ -131,8 +131,14 @@ fn member_filter(
     customer: Option<&str>,
     today: NaiveDate,
 ) -> (String, Vec<SqlValue>) {
-    let compiled = compile(criteria, today);
-    let mut sql = String::from("c.deleted = 0");
+    let shape = if customer.is_some() {
+        Shape::Row
+    } else {
+        Shape::Set
+    };
+    let compiled = compile(criteria, today, shape);
+    // `+`: no index for this term, so the plan starts from the criteria.
+    let mut sql = String::from("+c.deleted = 0");
     let mut args = Vec::new();
     if let Some(id) = customer {
         sql.push_str(" AND c.id = ?");

@@ -43,6 +43,7 @@ pub fn apply_profile_changes(
 fn clear_profile(conn: &Connection, customer_id: &str) -> Result<()> {
     for table in [
         "customer_profiles",
+        "customer_profile_records",
         "customer_consents",
         "customer_badges",
         "customer_attributes",
@@ -61,8 +62,8 @@ fn write_profile(conn: &Connection, p: &CustomerProfile) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO customer_profiles (customer_id, birth_date, gender, city, postal_code, language,
              contact_source, parent_id, loyalty_member, loyalty_tier, loyalty_points, active_vouchers,
-             version, record)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         id,
@@ -78,8 +79,11 @@ fn write_profile(conn: &Connection, p: &CustomerProfile) -> Result<()> {
         p.loyalty.as_ref().map(|l| l.points),
         p.active_vouchers,
         p.version,
-        serde_json::to_string(p)?,
     ])?;
+    conn.prepare_cached(
+        "INSERT INTO customer_profile_records (customer_id, record) VALUES (?1, ?2)",
+    )?
+    .execute(params![id, serde_json::to_string(p)?])?;
     let mut consent = conn.prepare_cached(
         "INSERT INTO customer_consents (customer_id, kind, given_on) VALUES (?1, ?2, ?3)",
     )?;
@@ -131,7 +135,7 @@ pub(crate) fn load_profile(
     customer_id: &str,
 ) -> Result<Option<CustomerProfile>> {
     let record: Option<String> = conn
-        .prepare_cached("SELECT record FROM customer_profiles WHERE customer_id = ?1")?
+        .prepare_cached("SELECT record FROM customer_profile_records WHERE customer_id = ?1")?
         .query_row([customer_id], |r| r.get(0))
         .optional()?;
     Ok(record.map(|r| serde_json::from_str(&r)).transpose()?)
@@ -216,10 +220,12 @@ fn refresh_aggregates(conn: &Connection, customer_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Recomputes every RFM score when transactions changed since the last
-/// pass; returns whether it did. Scores are quintiles per organization:
-/// `1 + 5 × (rank − 1) / n` with ties sharing the lowest rank (see
-/// `docs/criteria.md`).
+/// Recomputes every RFM score when customers or transactions changed since
+/// the last pass; returns whether it did. Scores are quintiles per
+/// organization: `1 + 5 × (rank − 1) / n`, with ties sharing the lowest
+/// rank (see `docs/criteria.md`). Ranked in memory (three sorts of one
+/// organization's figures) and written only where a score moved, so the
+/// pass after a few new transactions writes a few rows.
 pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
     let dirty: bool = conn.query_row(
         "SELECT rfm_dirty FROM segment_evaluation_state WHERE id = 1",
@@ -229,23 +235,70 @@ pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
     if !dirty {
         return Ok(false);
     }
-    conn.execute_batch(
-        "UPDATE customer_stats SET rfm_recency = NULL, rfm_frequency = NULL, rfm_monetary = NULL;
-         WITH ranked AS (
-             SELECT s.customer_id,
-                    count(*) OVER (PARTITION BY c.organization_id) AS n,
-                    rank() OVER (PARTITION BY c.organization_id ORDER BY s.last_purchase) AS r_rank,
-                    rank() OVER (PARTITION BY c.organization_id ORDER BY s.purchase_count) AS f_rank,
-                    rank() OVER (PARTITION BY c.organization_id ORDER BY s.total_spend_minor) AS m_rank
-             FROM customer_stats s JOIN customers c ON c.id = s.customer_id
-             WHERE c.deleted = 0 AND s.purchase_count > 0
-         )
-         UPDATE customer_stats SET
-             rfm_recency = 1 + 5 * (ranked.r_rank - 1) / ranked.n,
-             rfm_frequency = 1 + 5 * (ranked.f_rank - 1) / ranked.n,
-             rfm_monetary = 1 + 5 * (ranked.m_rank - 1) / ranked.n
-         FROM ranked WHERE ranked.customer_id = customer_stats.customer_id;
-         UPDATE segment_evaluation_state SET rfm_dirty = 0;",
+    struct Row {
+        customer_id: String,
+        organization_id: Option<String>,
+        figures: [Option<String>; 1],
+        count: i64,
+        spend: i64,
+        stored: [Option<u8>; 3],
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.customer_id, c.organization_id, s.last_purchase, s.purchase_count, s.total_spend_minor,
+                s.rfm_recency, s.rfm_frequency, s.rfm_monetary
+         FROM customer_stats s LEFT JOIN customers c ON c.id = s.customer_id AND c.deleted = 0",
     )?;
+    let rows = crate::store::query_all(&mut stmt, [], |r| {
+        Ok(Row {
+            customer_id: r.get(0)?,
+            organization_id: r.get(1)?,
+            figures: [r.get(2)?],
+            count: r.get(3)?,
+            spend: r.get(4)?,
+            stored: [r.get(5)?, r.get(6)?, r.get(7)?],
+        })
+    })?;
+    // Ranked: customers that exist here and bought something, per organization.
+    let mut by_org: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(org) = &row.organization_id
+            && row.count > 0
+        {
+            by_org.entry(org).or_default().push(i);
+        }
+    }
+    let mut scores: Vec<[Option<u8>; 3]> = vec![[None; 3]; rows.len()];
+    for members in by_org.values() {
+        let n = members.len() as i64;
+        let score = |below: usize| (1 + 5 * below as i64 / n) as u8;
+        let mut last: Vec<&str> = members
+            .iter()
+            .map(|i| rows[*i].figures[0].as_deref().unwrap_or(""))
+            .collect();
+        let mut count: Vec<i64> = members.iter().map(|i| rows[*i].count).collect();
+        let mut spend: Vec<i64> = members.iter().map(|i| rows[*i].spend).collect();
+        last.sort_unstable();
+        count.sort_unstable();
+        spend.sort_unstable();
+        for i in members {
+            let row = &rows[*i];
+            let l = row.figures[0].as_deref().unwrap_or("");
+            scores[*i] = [
+                Some(score(last.partition_point(|v| *v < l))),
+                Some(score(count.partition_point(|v| *v < row.count))),
+                Some(score(spend.partition_point(|v| *v < row.spend))),
+            ];
+        }
+    }
+    let mut update = conn.prepare_cached(
+        "UPDATE customer_stats SET rfm_recency = ?2, rfm_frequency = ?3, rfm_monetary = ?4
+         WHERE customer_id = ?1",
+    )?;
+    for (row, new) in rows.iter().zip(&scores) {
+        if row.stored != *new {
+            update.execute(params![row.customer_id, new[0], new[1], new[2]])?;
+        }
+    }
+    conn.execute("UPDATE segment_evaluation_state SET rfm_dirty = 0", [])?;
     Ok(true)
 }

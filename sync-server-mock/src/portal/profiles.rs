@@ -1,0 +1,180 @@
+//! What the CRM, loyalty and POS systems tell the Portal about customers:
+//! profiles (`/portal/v1/customers/{id}/profile`) and purchase transactions
+//! (`/portal/v1/transactions`), validated by core's `CustomerProfile` and
+//! `Transaction`. Admins work on every organization's customers, managers
+//! on their own (others are not found).
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use chrono::Utc;
+use fieldsync_core::model::profile::{CustomerProfile, Transaction};
+use fieldsync_core::{Error as CoreError, ValidationReason};
+use serde_json::{Map, Value};
+
+use super::customer_segments::visible_customer;
+use super::customers::visible_to;
+use crate::auth::Office;
+use crate::error::{ApiError, JsonBody, Result};
+use crate::state::AppState;
+use crate::store::profiles::{self as store, BatchOutcome};
+
+/// Most transactions one `POST /portal/v1/transactions` takes.
+pub const MAX_TRANSACTIONS_PER_REQUEST: usize = 1_000_000;
+/// The body limit of that request (a million transactions fit).
+pub const TRANSACTIONS_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
+/// A core validation error of the `i`-th entry, its field prefixed `[i].`.
+fn at_index(i: usize, err: CoreError) -> ApiError {
+    match err {
+        CoreError::Validation { field, reason } => {
+            ApiError::invalid(format!("[{i}].{field}"), reason)
+        }
+        other => other.into(),
+    }
+}
+
+/// `GET /portal/v1/customers/{id}/profile`
+pub async fn get_profile(
+    State(state): State<AppState>,
+    Office(user): Office,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerProfile>> {
+    state
+        .db
+        .read(move |tx| {
+            visible_customer(tx, &user, &id)?;
+            store::get_profile(tx, &id)?
+                .ok_or_else(|| ApiError::NotFound(format!("profile of customer {id}")))
+        })
+        .await
+        .map(Json)
+}
+
+/// `PUT /portal/v1/customers/{id}/profile`: replaces the profile. The
+/// body's `customer_id` may be left out; when given it must be the path's.
+/// `version` and `updated_at` are the server's.
+pub async fn put_profile(
+    State(state): State<AppState>,
+    Office(user): Office,
+    Path(id): Path<String>,
+    JsonBody(mut body): JsonBody<Map<String, Value>>,
+) -> Result<Json<CustomerProfile>> {
+    match body.get("customer_id") {
+        None | Some(Value::Null) => {
+            body.insert("customer_id".into(), Value::String(id.clone()));
+        }
+        Some(Value::String(given)) if *given == id => {}
+        Some(_) => {
+            return Err(ApiError::validation(
+                "customer_id",
+                "must be the customer id of the path",
+            ));
+        }
+    }
+    // The server sets these.
+    body.remove("version");
+    body.remove("updated_at");
+    let profile: CustomerProfile = serde_json::from_value(Value::Object(body))
+        .map_err(|e| ApiError::validation("body", e.to_string()))?;
+    profile.validate()?;
+    let stored = state
+        .db
+        .write(move |tx| {
+            let customer = visible_customer(tx, &user, &id)?;
+            store::put_profile(tx, &customer, profile, Utc::now(), None)
+        })
+        .await?;
+    Ok(Json(stored))
+}
+
+/// Reads the batch; a shape error names the entry (`[3]`) it is in.
+fn parse_batch(body: &[u8]) -> Result<Vec<Transaction>> {
+    match serde_json::from_slice::<Vec<Transaction>>(body) {
+        Ok(batch) => Ok(batch),
+        Err(whole) => {
+            let values: Vec<Value> = serde_json::from_slice(body).map_err(|e| {
+                if e.is_data() {
+                    ApiError::validation("body", "must be a JSON array of transactions")
+                } else {
+                    ApiError::bad_request(Some("body"), e.to_string())
+                }
+            })?;
+            for (i, v) in values.into_iter().enumerate() {
+                if let Err(e) = serde_json::from_value::<Transaction>(v) {
+                    return Err(ApiError::validation(format!("[{i}]"), e.to_string()));
+                }
+            }
+            Err(ApiError::validation("body", whole.to_string()))
+        }
+    }
+}
+
+/// `POST /portal/v1/transactions`: a JSON array of transactions, stored in
+/// one database transaction (all or nothing). New ids are created at
+/// version 1; known ones (deleted ones too) are replaced in a new version.
+/// Errors name the entry: `[3].amount`, `[0].customer_id`.
+pub async fn post_transactions(
+    State(state): State<AppState>,
+    Office(user): Office,
+    body: Bytes,
+) -> Result<Json<BatchOutcome>> {
+    let batch = parse_batch(&body)?;
+    drop(body);
+    if batch.len() > MAX_TRANSACTIONS_PER_REQUEST {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "at most {MAX_TRANSACTIONS_PER_REQUEST} transactions per request"
+        )));
+    }
+    let mut ids = HashSet::with_capacity(batch.len());
+    for (i, t) in batch.iter().enumerate() {
+        t.validate().map_err(|e| at_index(i, e))?;
+        if !ids.insert(t.id.as_str()) {
+            return Err(ApiError::invalid(
+                format!("[{i}].id"),
+                ValidationReason::Duplicate,
+            ));
+        }
+    }
+    drop(ids);
+    let outcome = state
+        .db
+        .write(move |tx| {
+            let own = visible_to(&user);
+            let orgs = store::customer_orgs(tx, batch.iter().map(|t| t.customer_id.as_str()))?;
+            let mut rows = Vec::with_capacity(batch.len());
+            for (i, t) in batch.iter().enumerate() {
+                let org = orgs[t.customer_id.as_str()]
+                    .as_deref()
+                    .filter(|o| own.as_deref().is_none_or(|own| own == *o))
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            format!("[{i}].customer_id"),
+                            format!("customer {} does not exist", t.customer_id),
+                        )
+                    })?;
+                rows.push((t, org));
+            }
+            store::put_transactions(tx, &rows)
+        })
+        .await?;
+    Ok(Json(outcome))
+}
+
+/// `DELETE /portal/v1/transactions/{id}`: answers the transaction at its
+/// tombstone's version; the feed says `op: delete`.
+pub async fn delete_transaction(
+    State(state): State<AppState>,
+    Office(user): Office,
+    Path(id): Path<String>,
+) -> Result<Json<Transaction>> {
+    let org = visible_to(&user);
+    Ok(Json(
+        state
+            .db
+            .write(move |tx| store::delete_transaction(tx, &id, org.as_deref()))
+            .await?,
+    ))
+}
