@@ -153,6 +153,8 @@ fn configure_writer(conn: &mut Connection, file_backed: bool) -> Result<()> {
     }
     // FULL: a committed local change survives power loss, not only app crashes.
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Scratch tables of segment evaluation stay in memory.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     register_functions(conn)
 }

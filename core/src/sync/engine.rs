@@ -391,7 +391,7 @@ impl<T: Transport> SyncEngine<T> {
         // consistent: bring the customer segments up to date with it.
         match self.store.write(|tx| refresh_stale(tx)) {
             Ok(refresh) => {
-                if refresh.full_evaluations > 0 || refresh.customer_evaluations > 0 {
+                if refresh.membership_changes > 0 {
                     report.changed(&[Collection::CustomerSegmentMembers]);
                     self.notify_changed(&[Collection::CustomerSegmentMembers]);
                 }

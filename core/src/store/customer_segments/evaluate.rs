@@ -50,6 +50,8 @@ pub struct SegmentRefresh {
     pub full_evaluations: u32,
     /// (segment, customer) pairs evaluated one by one.
     pub customer_evaluations: u64,
+    /// Memberships that appeared or disappeared.
+    pub membership_changes: u64,
     /// Segments left without members because they include themselves
     /// through others.
     pub cyclic: Vec<String>,
@@ -154,25 +156,41 @@ fn member_filter(
     (sql, args)
 }
 
-fn evaluate_all(conn: &Connection, def: &Definition, today: NaiveDate) -> Result<()> {
-    conn.prepare_cached("DELETE FROM customer_segment_members WHERE segment_id = ?1")?
-        .execute([&def.id])?;
+/// Evaluates `def` for every customer; returns how many memberships
+/// changed. The new members go to a scratch table first so that only the
+/// difference is written (and reported).
+fn evaluate_all(conn: &Connection, def: &Definition, today: NaiveDate) -> Result<u64> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS evaluated_members (customer_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+         DELETE FROM temp.evaluated_members;",
+    )?;
     if let Some(criteria) = &def.criteria {
-        let (filter, mut args) = member_filter(def, criteria, None, today);
-        args.insert(0, SqlValue::Text(def.id.clone()));
+        let (filter, args) = member_filter(def, criteria, None, today);
         conn.execute(
             &format!(
-                "INSERT INTO customer_segment_members (segment_id, customer_id)
-                 SELECT ?, c.id FROM {EVALUATION_FROM} WHERE {filter}"
+                "INSERT INTO temp.evaluated_members (customer_id)
+                 SELECT c.id FROM {EVALUATION_FROM} WHERE {filter}"
             ),
             params_from_iter(args),
         )?;
     }
+    let removed = conn
+        .prepare_cached(
+            "DELETE FROM customer_segment_members WHERE segment_id = ?1
+             AND customer_id NOT IN (SELECT customer_id FROM temp.evaluated_members)",
+        )?
+        .execute([&def.id])?;
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO customer_segment_members (segment_id, customer_id)
+             SELECT ?1, customer_id FROM temp.evaluated_members",
+        )?
+        .execute([&def.id])?;
     conn.prepare_cached(
         "UPDATE customer_segments SET evaluated_version = version, evaluated_on = ?2 WHERE id = ?1",
     )?
     .execute(params![def.id, today])?;
-    Ok(())
+    Ok((removed + added) as u64)
 }
 
 fn evaluate_customer(
@@ -180,7 +198,7 @@ fn evaluate_customer(
     def: &Definition,
     customer_id: &str,
     today: NaiveDate,
-) -> Result<()> {
+) -> Result<u64> {
     let member = match &def.criteria {
         None => false,
         Some(criteria) => {
@@ -196,8 +214,7 @@ fn evaluate_customer(
     } else {
         "DELETE FROM customer_segment_members WHERE segment_id = ?1 AND customer_id = ?2"
     };
-    conn.prepare_cached(sql)?.execute([&def.id, customer_id])?;
-    Ok(())
+    Ok(conn.prepare_cached(sql)?.execute([&def.id, customer_id])? as u64)
 }
 
 /// Brings conditional segments up to date (see the module comment).
@@ -216,8 +233,9 @@ pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Resul
     let defs = load_conditional(conn)?;
     let (order, cyclic) = evaluation_order(&defs);
     for i in cyclic {
-        conn.prepare_cached("DELETE FROM customer_segment_members WHERE segment_id = ?1")?
-            .execute([&defs[i].id])?;
+        outcome.membership_changes += conn
+            .prepare_cached("DELETE FROM customer_segment_members WHERE segment_id = ?1")?
+            .execute([&defs[i].id])? as u64;
         outcome.cyclic.push(defs[i].id.clone());
     }
     let mut evaluated_in_full: BTreeSet<&str> = BTreeSet::new();
@@ -241,17 +259,17 @@ pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Resul
             }
         };
         if full {
-            evaluate_all(conn, def, today)?;
+            outcome.membership_changes += evaluate_all(conn, def, today)?;
             evaluated_in_full.insert(&def.id);
             outcome.full_evaluations += 1;
         } else if def.flexi && current && !dirty.is_empty() {
             if dirty.len() > INCREMENTAL_LIMIT {
-                evaluate_all(conn, def, today)?;
+                outcome.membership_changes += evaluate_all(conn, def, today)?;
                 evaluated_in_full.insert(&def.id);
                 outcome.full_evaluations += 1;
             } else {
                 for customer_id in &dirty {
-                    evaluate_customer(conn, def, customer_id, today)?;
+                    outcome.membership_changes += evaluate_customer(conn, def, customer_id, today)?;
                 }
                 outcome.customer_evaluations += dirty.len() as u64;
             }
