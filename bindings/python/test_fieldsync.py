@@ -480,6 +480,7 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
         report = await client.sync()
         self.assertIn(SyncCollection.CUSTOMER_SEGMENTS, report.changed)
         self.assertGreaterEqual(report.segment_refresh.full_evaluations, 1)
+        self.assertGreaterEqual(report.segment_refresh.membership_changes, 1)
         profile = store.customer_profile("cust-north-1")
         self.assertEqual(profile.city, "Brno")
         self.assertEqual(profile.birth_date, "1980-04-12")

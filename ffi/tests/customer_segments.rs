@@ -41,6 +41,7 @@ async fn device(
         "the first run evaluates the conditional segments: {:?}",
         report.segment_refresh
     );
+    assert!(report.segment_refresh.membership_changes >= 1);
     (store, client)
 }
 
@@ -292,8 +293,12 @@ async fn profiles_purchases_and_refreshes() {
     assert!(store.refresh_customer_segments().unwrap().cyclic.is_empty());
     let again = store.refresh_customer_segments().unwrap();
     assert_eq!(
-        (again.full_evaluations, again.customer_evaluations),
-        (0, 0),
+        (
+            again.full_evaluations,
+            again.customer_evaluations,
+            again.membership_changes
+        ),
+        (0, 0, 0),
         "nothing left to evaluate"
     );
     let snapshot = store

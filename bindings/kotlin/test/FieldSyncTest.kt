@@ -501,7 +501,7 @@ fun defineTests() {
         client.login("tech", "tech")
         val report = client.sync()
         assertTrue(SyncCollection.CUSTOMER_PROFILES in report.changed, "changed: ${report.changed}")
-        assertTrue(report.segmentRefresh.fullEvaluations >= 1u, "segment refresh: ${report.segmentRefresh}")
+        assertTrue(report.segmentRefresh.fullEvaluations >= 1u && report.segmentRefresh.membershipChanges >= 1uL, "segment refresh: ${report.segmentRefresh}")
         val profile = store.customerProfile("cust-north-1") ?: fail("no profile")
         assertEquals("Brno", profile.city, "city")
         assertEquals("1980-04-12", profile.birthDate, "birth date")
