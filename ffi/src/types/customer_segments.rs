@@ -67,6 +67,8 @@ pub struct SegmentRefresh {
     /// (segment, customer) pairs evaluated one by one (flexi segments
     /// following changed customers).
     pub customer_evaluations: u64,
+    /// Memberships that appeared or disappeared.
+    pub membership_changes: u64,
     /// Ids of segments left without members because their conditions
     /// include themselves through other segments.
     pub cyclic: Vec<String>,
