@@ -222,12 +222,16 @@ pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Resul
     let mut outcome = SegmentRefresh::default();
     let local = matches!(mode, Mode::Customers(_));
     let rfm_changed = !local && refresh_rfm_if_dirty(conn)?;
-    let dirty: Vec<String> = match mode {
-        Mode::Customers(ids) => ids.clone(),
+    // After a large pull the changed customers are not loaded: flexi
+    // segments are then evaluated in full (memory stays flat).
+    let (dirty, many): (Vec<String>, bool) = match mode {
+        Mode::Customers(ids) => (ids.clone(), ids.len() > INCREMENTAL_LIMIT),
         _ => {
             let mut stmt =
-                conn.prepare_cached("SELECT customer_id FROM segment_dirty_customers")?;
-            query_all(&mut stmt, [], |r| Ok(r.get(0)?))?
+                conn.prepare_cached("SELECT customer_id FROM segment_dirty_customers LIMIT ?1")?;
+            let ids = query_all(&mut stmt, [INCREMENTAL_LIMIT as i64 + 1], |r| Ok(r.get(0)?))?;
+            let many = ids.len() > INCREMENTAL_LIMIT;
+            (if many { Vec::new() } else { ids }, many)
         }
     };
     let defs = load_conditional(conn)?;
@@ -262,8 +266,8 @@ pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Resul
             outcome.membership_changes += evaluate_all(conn, def, today)?;
             evaluated_in_full.insert(&def.id);
             outcome.full_evaluations += 1;
-        } else if def.flexi && current && !dirty.is_empty() {
-            if dirty.len() > INCREMENTAL_LIMIT {
+        } else if def.flexi && current && (many || !dirty.is_empty()) {
+            if many {
                 outcome.membership_changes += evaluate_all(conn, def, today)?;
                 evaluated_in_full.insert(&def.id);
                 outcome.full_evaluations += 1;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::mark_dirty;
@@ -222,10 +223,11 @@ fn refresh_aggregates(conn: &Connection, customer_id: &str) -> Result<()> {
 
 /// Recomputes every RFM score when customers or transactions changed since
 /// the last pass; returns whether it did. Scores are quintiles per
-/// organization: `1 + 5 × (rank − 1) / n`, with ties sharing the lowest
-/// rank (see `docs/criteria.md`). Ranked in memory (three sorts of one
-/// organization's figures) and written only where a score moved, so the
-/// pass after a few new transactions writes a few rows.
+/// organization: `1 + floor(5 × (rank − 1) / n)`, ties sharing the lowest
+/// rank (see `docs/criteria.md`). With `a` an organization's figures
+/// sorted, that is `1 + #{k in 1..=4 : v > a[ceil(k × n / 5) − 1]}`: only
+/// the figures are held in memory (no ids), four thresholds per figure are
+/// bound into one UPDATE, and only rows whose score moved are written.
 pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
     let dirty: bool = conn.query_row(
         "SELECT rfm_dirty FROM segment_evaluation_state WHERE id = 1",
@@ -235,70 +237,75 @@ pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
     if !dirty {
         return Ok(false);
     }
-    struct Row {
-        customer_id: String,
-        organization_id: Option<String>,
-        figures: [Option<String>; 1],
-        count: i64,
-        spend: i64,
-        stored: [Option<u8>; 3],
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.customer_id, c.organization_id, s.last_purchase, s.purchase_count, s.total_spend_minor,
-                s.rfm_recency, s.rfm_frequency, s.rfm_monetary
-         FROM customer_stats s LEFT JOIN customers c ON c.id = s.customer_id AND c.deleted = 0",
-    )?;
-    let rows = crate::store::query_all(&mut stmt, [], |r| {
-        Ok(Row {
-            customer_id: r.get(0)?,
-            organization_id: r.get(1)?,
-            figures: [r.get(2)?],
-            count: r.get(3)?,
-            spend: r.get(4)?,
-            stored: [r.get(5)?, r.get(6)?, r.get(7)?],
-        })
-    })?;
-    // Ranked: customers that exist here and bought something, per organization.
-    let mut by_org: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (i, row) in rows.iter().enumerate() {
-        if let Some(org) = &row.organization_id
-            && row.count > 0
+    let organizations: Vec<String> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT c.organization_id FROM customer_stats s JOIN customers c ON c.id = s.customer_id
+             WHERE c.deleted = 0",
+        )?;
+        crate::store::query_all(&mut stmt, [], |r| Ok(r.get(0)?))?
+    };
+    for org in &organizations {
+        let mut last: Vec<NaiveDate> = Vec::new();
+        let mut count: Vec<i64> = Vec::new();
+        let mut spend: Vec<i64> = Vec::new();
         {
-            by_org.entry(org).or_default().push(i);
+            let mut stmt = conn.prepare_cached(
+                "SELECT s.last_purchase, s.purchase_count, s.total_spend_minor
+                 FROM customer_stats s JOIN customers c ON c.id = s.customer_id
+                 WHERE c.deleted = 0 AND c.organization_id = ?1 AND s.purchase_count > 0",
+            )?;
+            let mut rows = stmt.query([org])?;
+            while let Some(r) = rows.next()? {
+                last.push(r.get(0)?);
+                count.push(r.get(1)?);
+                spend.push(r.get(2)?);
+            }
         }
-    }
-    let mut scores: Vec<[Option<u8>; 3]> = vec![[None; 3]; rows.len()];
-    for members in by_org.values() {
-        let n = members.len() as i64;
-        let score = |below: usize| (1 + 5 * below as i64 / n) as u8;
-        let mut last: Vec<&str> = members
-            .iter()
-            .map(|i| rows[*i].figures[0].as_deref().unwrap_or(""))
-            .collect();
-        let mut count: Vec<i64> = members.iter().map(|i| rows[*i].count).collect();
-        let mut spend: Vec<i64> = members.iter().map(|i| rows[*i].spend).collect();
         last.sort_unstable();
         count.sort_unstable();
         spend.sort_unstable();
-        for i in members {
-            let row = &rows[*i];
-            let l = row.figures[0].as_deref().unwrap_or("");
-            scores[*i] = [
-                Some(score(last.partition_point(|v| *v < l))),
-                Some(score(count.partition_point(|v| *v < row.count))),
-                Some(score(spend.partition_point(|v| *v < row.spend))),
-            ];
+        let n = last.len();
+        // a[ceil(k n / 5) - 1] for k = 1..=4
+        let at = |k: usize| (k * n).div_ceil(5) - 1;
+        let mut args: Vec<rusqlite::types::Value> = vec![org.clone().into()];
+        for k in 1..=4 {
+            args.push(last[at(k)].format("%Y-%m-%d").to_string().into());
         }
+        for k in 1..=4 {
+            args.push(count[at(k)].into());
+        }
+        for k in 1..=4 {
+            args.push(spend[at(k)].into());
+        }
+        let score = |column: &str, first: usize| {
+            format!(
+                "(1 + ({column} > ?{}) + ({column} > ?{}) + ({column} > ?{}) + ({column} > ?{}))",
+                first,
+                first + 1,
+                first + 2,
+                first + 3
+            )
+        };
+        let (r, f, m) = (
+            score("last_purchase", 2),
+            score("purchase_count", 6),
+            score("total_spend_minor", 10),
+        );
+        conn.prepare_cached(&format!(
+            "UPDATE customer_stats SET rfm_recency = {r}, rfm_frequency = {f}, rfm_monetary = {m}
+             WHERE purchase_count > 0
+               AND customer_id IN (SELECT id FROM customers WHERE organization_id = ?1 AND deleted = 0)
+               AND (rfm_recency IS NOT {r} OR rfm_frequency IS NOT {f} OR rfm_monetary IS NOT {m})"
+        ))?
+        .execute(rusqlite::params_from_iter(args))?;
     }
-    let mut update = conn.prepare_cached(
-        "UPDATE customer_stats SET rfm_recency = ?2, rfm_frequency = ?3, rfm_monetary = ?4
-         WHERE customer_id = ?1",
+    // Not ranked: no purchases, or no such customer here (yet).
+    conn.execute(
+        "UPDATE customer_stats SET rfm_recency = NULL, rfm_frequency = NULL, rfm_monetary = NULL
+         WHERE rfm_recency IS NOT NULL
+           AND (purchase_count = 0 OR customer_id NOT IN (SELECT id FROM customers WHERE deleted = 0))",
+        [],
     )?;
-    for (row, new) in rows.iter().zip(&scores) {
-        if row.stored != *new {
-            update.execute(params![row.customer_id, new[0], new[1], new[2]])?;
-        }
-    }
     conn.execute("UPDATE segment_evaluation_state SET rfm_dirty = 0", [])?;
     Ok(true)
 }

@@ -483,3 +483,32 @@ fn feed_records_apply_once_and_stay_idempotent() {
     assert!(matches!(err, Error::Validation { ref field, .. } if field == "criteria.attribute"));
     assert_eq!(store.customer_segment("cs-bad").unwrap(), None);
 }
+
+#[test]
+fn a_large_pull_evaluates_flexi_segments_in_full_without_loading_every_change() {
+    let store = store_with(&fixture(), Role::Manager);
+    store
+        .apply_customer_segment_changes(&[Change::Upsert(conditional(
+            "cs-retail",
+            1,
+            true,
+            retail(),
+        ))])
+        .unwrap();
+    store.refresh_customer_segments().unwrap();
+    let arriving: Vec<_> = (0..2_100)
+        .map(|i| {
+            let segment = (i % 3 == 0).then_some("seg-retail");
+            Change::Upsert(customer(&format!("n{i:04}"), &format!("New {i}"), segment))
+        })
+        .collect();
+    store.apply_customer_changes(&arriving).unwrap();
+    let refresh = store.refresh_customer_segments().unwrap();
+    assert_eq!(
+        (refresh.full_evaluations, refresh.customer_evaluations),
+        (1, 0)
+    );
+    assert_eq!(refresh.membership_changes, 700);
+    let page = store.customer_segment_members("cs-retail", 500, 0).unwrap();
+    assert_eq!(page.total, 701);
+}

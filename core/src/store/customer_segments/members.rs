@@ -1,0 +1,183 @@
+//! Static segments' members: the server's memberships, managers' edits on
+//! the device (uploaded through the outbox), and the return to the
+//! server's state when it refuses an edit.
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+
+use super::{after_local_change, mark_dirty, segment_kind};
+use crate::error::{Entity, Error, Result};
+use crate::model::CustomerSegmentKind;
+use crate::rules;
+use crate::store::outbox::{self, OutboxOperation};
+use crate::store::session::require_session;
+use crate::store::{Store, query_all};
+use crate::sync::protocol::{SEGMENT_MEMBER_ENTITY, SegmentMembership};
+
+/// Rebuilds a static segment's members from the server's, replaying the
+/// pending local edits in order.
+pub(super) fn restore_static_members(conn: &Connection, segment_id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM customer_segment_members WHERE segment_id = ?1")?
+        .execute([segment_id])?;
+    conn.prepare_cached(
+        "INSERT INTO customer_segment_members (segment_id, customer_id)
+         SELECT segment_id, customer_id FROM customer_segment_server_members WHERE segment_id = ?1",
+    )?
+    .execute([segment_id])?;
+    let prefix = format!("{segment_id}/");
+    let mut stmt = conn.prepare_cached(
+        "SELECT operation, changes FROM outbox
+         WHERE entity = ?1 AND state = 'pending' AND substr(entity_id, 1, length(?2)) = ?2 ORDER BY seq",
+    )?;
+    let edits = query_all(&mut stmt, params![SEGMENT_MEMBER_ENTITY, prefix], |r| {
+        let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(1)?)?;
+        Ok((r.get::<_, String>(0)?, changes))
+    })?;
+    for (operation, changes) in edits {
+        let Some(customer_id) = changes.get("customer_id").and_then(Value::as_str) else {
+            continue;
+        };
+        set_member(conn, segment_id, customer_id, operation == "add_member")?;
+    }
+    Ok(())
+}
+
+fn set_member(
+    conn: &Connection,
+    segment_id: &str,
+    customer_id: &str,
+    member: bool,
+) -> Result<bool> {
+    let sql = if member {
+        "INSERT OR IGNORE INTO customer_segment_members (segment_id, customer_id) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM customer_segment_members WHERE segment_id = ?1 AND customer_id = ?2"
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .execute([segment_id, customer_id])?
+        > 0)
+}
+
+/// Applies static memberships from the server. A membership with a local
+/// edit waiting for upload keeps the local state until the server answers.
+pub fn apply_segment_memberships(
+    conn: &Connection,
+    memberships: &[SegmentMembership],
+) -> Result<usize> {
+    let mut changed = 0;
+    for m in memberships {
+        let sql = if m.member {
+            "INSERT OR IGNORE INTO customer_segment_server_members (segment_id, customer_id) VALUES (?1, ?2)"
+        } else {
+            "DELETE FROM customer_segment_server_members WHERE segment_id = ?1 AND customer_id = ?2"
+        };
+        conn.prepare_cached(sql)?
+            .execute([&m.segment_id, &m.customer_id])?;
+        let key = SegmentMembership::key(&m.segment_id, &m.customer_id);
+        if outbox::has_pending(conn, SEGMENT_MEMBER_ENTITY, &key)? {
+            continue;
+        }
+        let is_static = matches!(
+            segment_kind(conn, &m.segment_id)?,
+            None | Some((CustomerSegmentKind::Static, _))
+        );
+        if is_static && set_member(conn, &m.segment_id, &m.customer_id, m.member)? {
+            mark_dirty(conn, &m.customer_id)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// After the server refused a membership edit: back to the server's state
+/// (with the other pending edits replayed).
+pub(crate) fn restore_membership(conn: &Connection, key: &str) -> Result<()> {
+    let Some((segment_id, customer_id)) = key.split_once('/') else {
+        return Err(Error::CorruptData {
+            what: "membership key",
+        });
+    };
+    restore_static_members(conn, segment_id)?;
+    after_local_change(conn, customer_id)
+}
+
+impl Store {
+    /// A manager or admin puts a customer in a static segment (offline; the
+    /// change is uploaded through the outbox). `Ok(false)`: already a
+    /// member, nothing written. Technicians get `NotPermitted`.
+    pub fn add_to_customer_segment(&self, segment_id: &str, customer_id: &str) -> Result<bool> {
+        self.edit_membership(segment_id, customer_id, true)
+    }
+
+    /// A manager or admin takes a customer out of a static segment.
+    /// `Ok(false)`: not a member, nothing written.
+    pub fn remove_from_customer_segment(
+        &self,
+        segment_id: &str,
+        customer_id: &str,
+    ) -> Result<bool> {
+        self.edit_membership(segment_id, customer_id, false)
+    }
+
+    fn edit_membership(&self, segment_id: &str, customer_id: &str, member: bool) -> Result<bool> {
+        self.write(|tx| {
+            let session = require_session(tx)?;
+            let Some((kind, org)) = segment_kind(tx, segment_id)? else {
+                return Err(Error::NotFound {
+                    entity: Entity::CustomerSegment,
+                    id: segment_id.to_owned(),
+                });
+            };
+            if org.as_ref().is_some_and(|o| *o != session.organization_id) {
+                return Err(Error::NotFound {
+                    entity: Entity::CustomerSegment,
+                    id: segment_id.to_owned(),
+                });
+            }
+            rules::check_static_membership_edit(session.role, kind)?;
+            let customer_org: Option<String> = tx
+                .prepare_cached(
+                    "SELECT organization_id FROM customers WHERE id = ?1 AND deleted = 0",
+                )?
+                .query_row([customer_id], |r| r.get(0))
+                .optional()?;
+            if customer_org.as_deref() != Some(session.organization_id.as_str()) {
+                return Err(Error::NotFound {
+                    entity: Entity::Customer,
+                    id: customer_id.to_owned(),
+                });
+            }
+            if !set_member(tx, segment_id, customer_id, member)? {
+                return Ok(false);
+            }
+            let changes: Map<String, Value> = [
+                ("segment_id".to_owned(), Value::from(segment_id)),
+                ("customer_id".to_owned(), Value::from(customer_id)),
+            ]
+            .into_iter()
+            .collect();
+            let previous: Map<String, Value> = [("member".to_owned(), Value::Bool(!member))]
+                .into_iter()
+                .collect();
+            let operation = if member {
+                OutboxOperation::AddMember
+            } else {
+                OutboxOperation::RemoveMember
+            };
+            outbox::append_for(
+                tx,
+                SEGMENT_MEMBER_ENTITY,
+                &SegmentMembership::key(segment_id, customer_id),
+                operation,
+                &changes,
+                &previous,
+                None,
+                Utc::now(),
+            )?;
+            after_local_change(tx, customer_id)?;
+            Ok(true)
+        })
+    }
+}
