@@ -28,6 +28,9 @@ pub enum ValidationReason {
     /// A customer segment defined by conditions: its members follow its
     /// criteria and cannot be put in or taken out by hand.
     DefinedByConditions,
+    /// A static customer segment where one defined by conditions is needed
+    /// (there is nothing to evaluate).
+    NotConditional,
 }
 
 impl fmt::Display for ValidationReason {
@@ -41,6 +44,9 @@ impl fmt::Display for ValidationReason {
             Self::NoText => f.write_str("needs at least one non-blank translation"),
             Self::OutOfRange { min, max } => write!(f, "must be between {min} and {max}"),
             Self::Cycle => f.write_str("would make a segment include itself"),
+            Self::NotConditional => {
+                f.write_str("is a static segment; it has no conditions to evaluate")
+            }
             Self::DefinedByConditions => {
                 f.write_str("is defined by conditions; its members follow its criteria")
             }

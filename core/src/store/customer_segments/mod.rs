@@ -305,13 +305,17 @@ impl Store {
         })
     }
 
-    /// One customer segment, `None` if this device does not have it.
+    /// One customer segment, `None` if this device does not have it or it
+    /// belongs to another organization than the session's.
     pub fn customer_segment(&self, id: &str) -> Result<Option<CustomerSegmentInfo>> {
         self.read(|conn| {
+            let org = session_organization(conn)?;
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {INFO_COLUMNS} FROM customer_segments cs WHERE cs.id = ?1"
+                "SELECT {INFO_COLUMNS} FROM customer_segments cs WHERE cs.id = ?2 AND {SCOPE_FILTER}"
             ))?;
-            Ok(query_all(&mut stmt, [id], read_info)?.into_iter().next())
+            Ok(query_all(&mut stmt, params![org, id], read_info)?
+                .into_iter()
+                .next())
         })
     }
 
@@ -423,7 +427,10 @@ impl Store {
                     });
                 }
                 Some((CustomerSegmentKind::Static, _)) => {
-                    return Err(Error::invalid("segment_id", ValidationReason::UnknownCode));
+                    return Err(Error::invalid(
+                        "segment_id",
+                        ValidationReason::NotConditional,
+                    ));
                 }
                 Some(_) => {}
             }

@@ -512,3 +512,36 @@ fn a_large_pull_evaluates_flexi_segments_in_full_without_loading_every_change() 
     let page = store.customer_segment_members("cs-retail", 500, 0).unwrap();
     assert_eq!(page.total, 701);
 }
+
+#[test]
+fn another_organizations_segment_is_not_shown_and_statics_are_not_refreshed() {
+    let store = store_with(&fixture(), Role::Manager);
+    let mut south = conditional("cs-south", 1, true, retail());
+    south.scope = OrgScope::Organization("org-south".into());
+    store
+        .apply_customer_segment_changes(&[
+            Change::Upsert(south),
+            Change::Upsert(static_segment("cs-vip", 1)),
+        ])
+        .unwrap();
+    assert_eq!(store.customer_segment("cs-south").unwrap(), None);
+    assert!(
+        store
+            .customer_segments(None)
+            .unwrap()
+            .iter()
+            .all(|s| s.id != "cs-south")
+    );
+    let err = store.refresh_customer_segment("cs-vip").unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Validation {
+            reason: ValidationReason::NotConditional,
+            ..
+        }
+    ));
+    assert!(matches!(
+        store.refresh_customer_segment("cs-nope"),
+        Err(Error::NotFound { .. })
+    ));
+}
