@@ -211,6 +211,7 @@ pub(crate) fn create_customer(
         .collect();
     outbox::append(
         conn,
+        outbox::CUSTOMER,
         &customer.id,
         outbox::OutboxOperation::Create,
         &customer.changes(&set),
@@ -249,6 +250,7 @@ pub fn update_customer(
     write_row(conn, &next, false)?;
     outbox::append(
         conn,
+        outbox::CUSTOMER,
         id,
         outbox::OutboxOperation::Update,
         &next.changes(&changed),

@@ -81,30 +81,9 @@ pub struct OutboxEntry {
 
 pub(crate) const CUSTOMER: &str = "customer";
 
-pub(crate) fn append(
-    conn: &Connection,
-    entity_id: &str,
-    operation: OutboxOperation,
-    changes: &Map<String, Value>,
-    previous: &Map<String, Value>,
-    base_version: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    append_for(
-        conn,
-        CUSTOMER,
-        entity_id,
-        operation,
-        changes,
-        previous,
-        base_version,
-        now,
-    )
-}
-
 /// Appends an entry for any entity (customers, segment memberships).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn append_for(
+pub(crate) fn append(
     conn: &Connection,
     entity: &str,
     entity_id: &str,

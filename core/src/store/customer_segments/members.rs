@@ -166,7 +166,7 @@ impl Store {
             } else {
                 OutboxOperation::RemoveMember
             };
-            outbox::append_for(
+            outbox::append(
                 tx,
                 SEGMENT_MEMBER_ENTITY,
                 &SegmentMembership::key(segment_id, customer_id),
