@@ -38,7 +38,9 @@ from fieldsync import (  # noqa: E402
     FieldStore,
     FieldSyncError,
     Loyalty,
-    OutboxOperation,
+    MutationOperation,
+    EntityKind,
+    RejectionCode,
     PicklistKind,
     Role,
     SegmentFilter,
@@ -49,7 +51,7 @@ from fieldsync import (  # noqa: E402
     SyncConfig,
     SyncObserver,
     SyncState,
-    TagCount,
+    CustomerSegmentTagCount,
     VisitFrequency,
 )
 
@@ -229,7 +231,8 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(created.segment, SegmentLabel(id="seg-retail", label="Retail", deleted=False))
         self.assertTrue(created.is_new and created.segment_editable)
         [pending] = [p for p in tech.pending_changes(10) if p.entity_id == created.id]
-        self.assertEqual(pending.operation, OutboxOperation.CREATE)
+        self.assertEqual(pending.operation, MutationOperation.CREATE)
+        self.assertEqual(pending.entity, EntityKind.CUSTOMER)
         self.assertEqual(pending.changes["segment_id"], "seg-retail")
 
         report = await tech_client.sync()
@@ -279,7 +282,7 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(http("DELETE", f"/portal/v1/marketing-segments/{segment['id']}", None, admin)[0], 200)
         self.assertEqual((await client.sync()).rejected, 1)
         [set_aside] = [p for p in store.pending_changes(10) if p.entity_id == c.id]
-        self.assertEqual(set_aside.rejection.code, "unknown_reference")
+        self.assertEqual(set_aside.rejection.code, RejectionCode.UNKNOWN_REFERENCE)
         self.assertEqual(set_aside.rejection.reason, f"segment_id {segment['id']} has been deleted")
         with self.assertRaises(FieldSyncError.Validation) as raised:
             store.create_customer(CustomerDraft(name="Again", segment_id=segment["id"]))
@@ -401,8 +404,8 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
         self.assertIn("Brno", brno.criteria)
         self.assertEqual(len(brno.evaluated_on), 10, brno.evaluated_on)
         self.assertEqual([s.id for s in store.customer_segments("city")], ["cs-brno-buyers"])
-        self.assertEqual(store.customer_segment_tags(), [TagCount(tag="city", segments=1),
-                                                          TagCount(tag="loyalty", segments=1)])
+        self.assertEqual(store.customer_segment_tags(), [CustomerSegmentTagCount(tag="city", segments=1),
+                                                          CustomerSegmentTagCount(tag="loyalty", segments=1)])
         self.assertEqual(store.customer_segment("cs-vip"), vip)
         self.assertIsNone(store.customer_segment("cs-nowhere"))
 
@@ -422,10 +425,10 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
             store.customer_segment_members("cs-vip", 0, 0)
         self.assertEqual(raised.exception.field, "limit")
 
-        self.assertEqual([s.id for s in store.segments_of_customer("cust-north-1")],
+        self.assertEqual([s.id for s in store.customer_segments_of("cust-north-1")],
                          ["cs-vip", "cs-brno-buyers", "cs-retail-snapshot"])
         self.assertEqual(store.primary_customer_segment("cust-north-1").id, "cs-vip")
-        self.assertEqual(store.segments_of_customer("c-404"), [])
+        self.assertEqual(store.customer_segments_of("c-404"), [])
         self.assertIsNone(store.primary_customer_segment("c-404"))
 
     async def test_a_managers_static_edit_is_followed_offline_and_uploaded(self):
@@ -440,8 +443,9 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
         self.assertNotIn(c.id, member_ids(manager, "cs-not-vip"), "the flexi segment follows at once, offline")
         self.assertEqual(manager.primary_customer_segment(c.id).id, "cs-vip")
         [pending] = manager.pending_changes(10)
-        self.assertEqual(pending.operation, OutboxOperation.ADD_MEMBER)
+        self.assertEqual(pending.operation, MutationOperation.ADD_MEMBER)
         self.assertEqual(pending.entity_id, f"cs-vip/{c.id}")
+        self.assertEqual(pending.entity, EntityKind.CUSTOMER_SEGMENT_MEMBER)
 
         report = await manager_client.sync()
         self.assertEqual((report.uploaded, report.rejected), (1, 0))
@@ -453,7 +457,7 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
 
         self.assertTrue(manager.remove_from_customer_segment("cs-vip", c.id))
         self.assertIn(c.id, member_ids(manager, "cs-not-vip"))
-        self.assertEqual(manager.pending_changes(10)[0].operation, OutboxOperation.REMOVE_MEMBER)
+        self.assertEqual(manager.pending_changes(10)[0].operation, MutationOperation.REMOVE_MEMBER)
         self.assertEqual((await manager_client.sync()).uploaded, 1)
 
     async def test_membership_edits_refused(self):
@@ -479,8 +483,8 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
         await client.login("tech", "tech")
         report = await client.sync()
         self.assertIn(SyncCollection.CUSTOMER_SEGMENTS, report.changed)
-        self.assertGreaterEqual(report.segment_refresh.full_evaluations, 1)
-        self.assertGreaterEqual(report.segment_refresh.membership_changes, 1)
+        self.assertGreaterEqual(report.customer_segment_refresh.full_evaluations, 1)
+        self.assertGreaterEqual(report.customer_segment_refresh.membership_changes, 1)
         profile = store.customer_profile("cust-north-1")
         self.assertEqual(profile.city, "Brno")
         self.assertEqual(profile.birth_date, "1980-04-12")

@@ -5,14 +5,14 @@
 use std::path::Path;
 
 use fieldsync_core::model::{CustomerSegmentKind, LanguageTag};
-use fieldsync_core::store::CustomerSegmentInfo;
+use fieldsync_core::store::CustomerSegmentView;
 
 use crate::CliResult;
 use crate::inspect::open_existing;
 
 /// `static`, `flexi` (conditional, follows the data) or `snapshot`
 /// (conditional, evaluated when it arrives or is refreshed).
-pub fn kind_label(segment: &CustomerSegmentInfo) -> &'static str {
+pub fn kind_label(segment: &CustomerSegmentView) -> &'static str {
     match (segment.kind, segment.flexi) {
         (CustomerSegmentKind::Static, _) => "static",
         (CustomerSegmentKind::Conditional, true) => "flexi",
@@ -21,7 +21,7 @@ pub fn kind_label(segment: &CustomerSegmentInfo) -> &'static str {
 }
 
 /// The member count, marked while a new definition waits for evaluation.
-fn members_label(segment: &CustomerSegmentInfo) -> String {
+fn members_label(segment: &CustomerSegmentView) -> String {
     if segment.evaluated {
         segment.member_count.to_string()
     } else {
@@ -29,7 +29,7 @@ fn members_label(segment: &CustomerSegmentInfo) -> String {
     }
 }
 
-fn tags_label(segment: &CustomerSegmentInfo) -> String {
+fn tags_label(segment: &CustomerSegmentView) -> String {
     if segment.tags.is_empty() {
         "-".to_owned()
     } else {
@@ -47,7 +47,7 @@ fn row(cells: [&str; 6]) -> String {
 }
 
 /// One table line of a segment.
-pub fn segment_row(segment: &CustomerSegmentInfo) -> String {
+pub fn segment_row(segment: &CustomerSegmentView) -> String {
     row([
         &segment.id,
         &segment.name,
@@ -105,7 +105,7 @@ pub fn of_customer(db: &Path, customer_id: &str) -> CliResult {
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("customer {customer_id} not found"))?;
     let segments = store
-        .segments_of_customer(customer_id)
+        .customer_segments_of(customer_id)
         .map_err(|e| e.to_string())?;
     println!(
         "customer {customer_id} ({}): {} customer segment(s)",

@@ -167,7 +167,7 @@ async fn customer_segments(tech: &Device, manager: &Device, skip: &str) -> CliRe
     }
     manager.sync().await?;
     tech.sync().await?;
-    let of = tech.store.segments_of_customer(&customer_id).map_err(err)?;
+    let of = tech.store.customer_segments_of(&customer_id).map_err(err)?;
     println!("[technician] customer segments of {name}, the primary (*) first:");
     for (i, s) in of.iter().enumerate() {
         let mark = if i == 0 { "*" } else { " " };

@@ -29,12 +29,17 @@ pub async fn sync(
     db: &Path,
     page_size: u32,
 ) -> CliResult {
-    let store =
-        Arc::new(Store::open(db).map_err(|e| format!("cannot open {}: {e}", db.display()))?);
     let settings = SyncSettings {
         pull_page_size: page_size,
         ..Default::default()
     };
+    // Checked before the database is touched: bad input writes nothing.
+    settings.validate().map_err(|e| match e {
+        fieldsync_core::Error::Validation { reason, .. } => format!("--page-size {reason}"),
+        other => other.to_string(),
+    })?;
+    let store =
+        Arc::new(Store::open(db).map_err(|e| format!("cannot open {}: {e}", db.display()))?);
     let credentials = Credentials::Password {
         username: user.to_owned(),
         password: password.to_owned(),
@@ -143,9 +148,9 @@ pub fn status(db: &Path) -> CliResult {
             println!(
                 "  {} {} {}: {}{field}: {}",
                 entry.operation.code(),
-                entry.entity,
+                entry.entity.code(),
                 entry.entity_id,
-                r.code,
+                r.code.code(),
                 r.reason
             );
         }

@@ -48,6 +48,29 @@ fn assert_one_line_error(o: &Output, contains: &str) {
 }
 
 #[test]
+fn a_page_size_out_of_range_is_one_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tech.db");
+    for size in ["0", "1001"] {
+        let out = fieldsync(&[
+            "sync",
+            "--server",
+            "http://127.0.0.1:1",
+            "--user",
+            "tech",
+            "--password",
+            "tech",
+            "--db",
+            db.to_str().unwrap(),
+            "--page-size",
+            size,
+        ]);
+        assert_one_line_error(&out, "--page-size must be between 1 and 1000");
+        assert!(!db.exists(), "no database is created for bad input");
+    }
+}
+
+#[test]
 fn the_demo_tells_the_whole_story() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");

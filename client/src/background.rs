@@ -34,7 +34,7 @@ impl SyncClient {
             reason: e.to_string(),
         })?;
         Ok(SyncClient {
-            engine: Arc::new(SyncEngine::new(store, transport, credentials, settings)),
+            engine: Arc::new(SyncEngine::new(store, transport, credentials, settings)?),
             run_lock: Arc::new(Mutex::new(())),
         })
     }

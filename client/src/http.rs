@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use fieldsync_core::sync::protocol::{
+use fieldsync_core::protocol::{
     ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
 };
 use fieldsync_core::sync::{Transport, TransportError};

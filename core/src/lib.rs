@@ -5,8 +5,10 @@
 //! No networking and no async runtime here: the sync engine and the FFI
 //! build on this crate.
 
+pub mod clock;
 pub mod error;
 pub mod model;
+pub mod protocol;
 pub mod rules;
 pub mod store;
 pub mod sync;

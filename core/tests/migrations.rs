@@ -146,7 +146,7 @@ fn every_shipped_schema_upgrades_with_its_data() {
             let ids: Vec<_> = segments.iter().map(|s| s.id.as_str()).collect();
             assert_eq!(ids, ["cs-vip", "cs-retail"]);
             assert_eq!(segments[1].tags, ["retail"]);
-            let of_shop = store.segments_of_customer(&shop.customer.id).unwrap();
+            let of_shop = store.customer_segments_of(&shop.customer.id).unwrap();
             assert_eq!(of_shop[0].id, "cs-vip", "primary: highest priority");
             let profile = store.customer_profile(&shop.customer.id).unwrap().unwrap();
             assert_eq!(profile.city.as_deref(), Some("Brno"));

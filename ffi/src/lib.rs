@@ -36,9 +36,10 @@ pub use sync::{
     SyncCollection, SyncConfig, SyncObserver, SyncStatus,
 };
 pub use types::{
-    AttributeValue, Consent, CustomAttribute, Customer, CustomerDraft, CustomerEvent, CustomerPage,
-    CustomerProfile, CustomerQuery, CustomerSegment, CustomerUpdate, DueVisit, FieldChange,
-    PendingChange, PurchaseSummary, Segment, SegmentCount, SegmentFilter, SyncConflict,
+    AttributeValue, Consent, CustomAttribute, CustomerDraft, CustomerEvent, CustomerPage,
+    CustomerProfile, CustomerQuery, CustomerSegmentView, CustomerUpdate, CustomerView, DueVisit,
+    FieldChange, PendingChange, PurchaseSummary, Segment, SegmentCount, SegmentFilter,
+    SyncConflict,
 };
 
 /// The version of the fieldsync library (`0.1.0`), for logs and bug reports.

@@ -8,10 +8,10 @@ use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
 use crate::types::{
-    Customer, CustomerDraft, CustomerPage, CustomerProfile, CustomerQuery, CustomerSegment,
-    CustomerUpdate, DueVisit, PendingChange, PicklistKind, PicklistOption, PurchaseSummary,
-    Segment, SegmentCount, SegmentMemberPage, SegmentOption, SegmentRefresh, Session, SyncConflict,
-    TagCount, parse_date, parse_locale,
+    CustomerDraft, CustomerPage, CustomerProfile, CustomerQuery, CustomerSegmentMemberPage,
+    CustomerSegmentRefresh, CustomerSegmentTagCount, CustomerSegmentView, CustomerUpdate,
+    CustomerView, DueVisit, PendingChange, PicklistKind, PicklistOption, PurchaseSummary, Segment,
+    SegmentCount, SegmentOption, Session, SyncConflict, parse_date, parse_locale,
 };
 
 /// The device's database: the catalogue the office configures (segments,
@@ -49,10 +49,10 @@ impl FieldStore {
     }
 
     /// A customer as the screen shows it, after a write.
-    fn view(&self, id: &str) -> Result<Customer> {
+    fn view(&self, id: &str) -> Result<CustomerView> {
         self.inner
             .customer(id, &self.current_locale())?
-            .map(Customer::from)
+            .map(CustomerView::from)
             .ok_or_else(|| FieldSyncError::NotFound {
                 entity: Entity::Customer.to_string(),
                 id: id.to_owned(),
@@ -138,7 +138,7 @@ impl FieldStore {
     /// Creates a customer in the session's organization and queues its
     /// upload. Any role may pick the segment of a new customer; it must
     /// exist, not be deleted and be in scope (`Validation` otherwise).
-    pub fn create_customer(&self, draft: CustomerDraft) -> Result<Customer> {
+    pub fn create_customer(&self, draft: CustomerDraft) -> Result<CustomerView> {
         let created = self.inner.create_customer(draft.try_into()?)?;
         self.view(&created.id)
     }
@@ -146,17 +146,17 @@ impl FieldStore {
     /// Changes a customer and queues the changed fields for upload. On a
     /// customer the server has accepted, a technician who changes the
     /// segment gets `SegmentReadOnly` and nothing is written.
-    pub fn update_customer(&self, id: String, update: CustomerUpdate) -> Result<Customer> {
+    pub fn update_customer(&self, id: String, update: CustomerUpdate) -> Result<CustomerView> {
         let updated = self.inner.update_customer(&id, &update.try_into()?)?;
         self.view(&updated.id)
     }
 
     /// One customer, `null` if unknown or deleted.
-    pub fn customer(&self, id: String) -> Result<Option<Customer>> {
+    pub fn customer(&self, id: String) -> Result<Option<CustomerView>> {
         Ok(self
             .inner
             .customer(&id, &self.current_locale())?
-            .map(Customer::from))
+            .map(CustomerView::from))
     }
 
     /// A page of customers, sorted by name.
@@ -231,39 +231,45 @@ impl FieldStore {
     /// all organizations), highest priority first; only those tagged `tag`
     /// when given.
     #[uniffi::method(default(tag = None))]
-    pub fn customer_segments(&self, tag: Option<String>) -> Result<Vec<CustomerSegment>> {
+    pub fn customer_segments(&self, tag: Option<String>) -> Result<Vec<CustomerSegmentView>> {
         Ok(self
             .inner
             .customer_segments(tag.as_deref())?
             .into_iter()
-            .map(CustomerSegment::from)
+            .map(CustomerSegmentView::from)
             .collect())
     }
 
     /// One customer segment, `null` if this device does not have it.
-    pub fn customer_segment(&self, id: String) -> Result<Option<CustomerSegment>> {
-        Ok(self.inner.customer_segment(&id)?.map(CustomerSegment::from))
+    pub fn customer_segment(&self, id: String) -> Result<Option<CustomerSegmentView>> {
+        Ok(self
+            .inner
+            .customer_segment(&id)?
+            .map(CustomerSegmentView::from))
     }
 
     /// The customer segments a customer belongs to, highest priority first:
     /// the first is the customer's primary segment. Empty for an unknown
     /// customer.
-    pub fn segments_of_customer(&self, customer_id: String) -> Result<Vec<CustomerSegment>> {
+    pub fn customer_segments_of(&self, customer_id: String) -> Result<Vec<CustomerSegmentView>> {
         Ok(self
             .inner
-            .segments_of_customer(&customer_id)?
+            .customer_segments_of(&customer_id)?
             .into_iter()
-            .map(CustomerSegment::from)
+            .map(CustomerSegmentView::from)
             .collect())
     }
 
     /// The customer's primary segment: the highest-priority customer
     /// segment they belong to; `null` when none.
-    pub fn primary_customer_segment(&self, customer_id: String) -> Result<Option<CustomerSegment>> {
+    pub fn primary_customer_segment(
+        &self,
+        customer_id: String,
+    ) -> Result<Option<CustomerSegmentView>> {
         Ok(self
             .inner
             .primary_customer_segment(&customer_id)?
-            .map(CustomerSegment::from))
+            .map(CustomerSegmentView::from))
     }
 
     /// A page of a customer segment's members, sorted by name: `limit` 1
@@ -275,7 +281,7 @@ impl FieldStore {
         segment_id: String,
         limit: u32,
         offset: u32,
-    ) -> Result<SegmentMemberPage> {
+    ) -> Result<CustomerSegmentMemberPage> {
         Ok(self
             .inner
             .customer_segment_members(&segment_id, limit, offset)?)
@@ -283,7 +289,7 @@ impl FieldStore {
 
     /// The tags of the session's customer segments, with how many segments
     /// carry each, alphabetically.
-    pub fn customer_segment_tags(&self) -> Result<Vec<TagCount>> {
+    pub fn customer_segment_tags(&self) -> Result<Vec<CustomerSegmentTagCount>> {
         Ok(self.inner.customer_segment_tags()?)
     }
 
@@ -318,7 +324,7 @@ impl FieldStore {
     /// changed definitions, flexi segments after data changes, and
     /// conditions on relative dates ("in the last 30 days"). Each sync run
     /// does this; call it when the day changes.
-    pub fn refresh_customer_segments(&self) -> Result<SegmentRefresh> {
+    pub fn refresh_customer_segments(&self) -> Result<CustomerSegmentRefresh> {
         Ok(self.inner.refresh_customer_segments()?)
     }
 
@@ -326,7 +332,7 @@ impl FieldStore {
     /// a flexi one in full), and brings the others up to date. `NotFound`
     /// for an unknown segment, `Validation` (field `segment_id`) for a
     /// static one.
-    pub fn refresh_customer_segment(&self, id: String) -> Result<SegmentRefresh> {
+    pub fn refresh_customer_segment(&self, id: String) -> Result<CustomerSegmentRefresh> {
         Ok(self.inner.refresh_customer_segment(&id)?)
     }
 

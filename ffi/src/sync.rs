@@ -12,7 +12,7 @@ use fieldsync_core::sync::{self as core, Credentials, RetryPolicy, SyncSettings,
 use crate::error::{FieldSyncError, Result};
 use crate::runtime::{Runs, panic_message, run, runtime};
 use crate::store::FieldStore;
-use crate::types::{SegmentRefresh, Session};
+use crate::types::{CustomerSegmentRefresh, Session};
 
 pub use fieldsync_core::sync::{SyncReport, SyncState};
 
@@ -44,8 +44,8 @@ pub enum SyncCollection {
     Customers,
     /// Organizations (their default language).
     Organizations,
-    /// The user's own profile (role, organization).
-    Profile,
+    /// The signed-in user's own profile (role, organization).
+    UserProfile,
     /// Customer segment definitions (`FieldStore.customer_segments`).
     CustomerSegments,
     /// Members of static customer segments.
@@ -85,7 +85,7 @@ pub struct SyncReport {
     /// Time spent downloading.
     pub pull_duration: Duration,
     /// What evaluating the conditional customer segments after the run did.
-    pub segment_refresh: SegmentRefresh,
+    pub customer_segment_refresh: CustomerSegmentRefresh,
 }
 
 /// Progress of one collection in the current download.
@@ -164,14 +164,16 @@ pub struct SyncConfig {
     /// Seconds one request may take, body included.
     #[uniffi(default = 60)]
     pub request_timeout_seconds: u32,
-    /// Changes asked for per download page, 1 to 1000.
+    /// Changes asked for per download page, 1 to 1000 (core's
+    /// `MAX_PULL_PAGE_SIZE`).
     #[uniffi(default = 500)]
     pub pull_page_size: u32,
-    /// Local changes uploaded per request, 1 to 500.
+    /// Local changes uploaded per request, 1 to 500 (core's
+    /// `MAX_PUSH_BATCH_SIZE`).
     #[uniffi(default = 100)]
     pub push_batch_size: u32,
     /// Tries of one request within a run before the run gives up (and
-    /// leaves the rest to the next run), at least 1.
+    /// leaves the rest to the next run), 1 to 100.
     #[uniffi(default = 5)]
     pub attempts_per_run: u32,
 }
@@ -207,16 +209,19 @@ impl SyncConfig {
         Ok(http)
     }
 
+    /// The engine's settings; core checks their bounds (the error names
+    /// the field).
     fn settings(&self) -> Result<SyncSettings> {
-        Ok(SyncSettings {
-            pull_page_size: in_range("pull_page_size", self.pull_page_size, 1, 1000)? as u32,
-            push_batch_size: in_range("push_batch_size", self.push_batch_size, 1, 500)? as usize,
+        let settings = SyncSettings {
+            pull_page_size: self.pull_page_size,
+            push_batch_size: self.push_batch_size as usize,
             retry: RetryPolicy {
-                attempts_per_run: in_range("attempts_per_run", self.attempts_per_run, 1, 100)?
-                    as u32,
+                attempts_per_run: self.attempts_per_run,
                 ..RetryPolicy::default()
             },
-        })
+        };
+        settings.validate()?;
+        Ok(settings)
     }
 }
 

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use fieldsync::{
-    AttributeValue, CustomerDraft, CustomerSegment, FieldStore, FieldSyncError, SyncClient,
+    AttributeValue, CustomerDraft, CustomerSegmentView, FieldStore, FieldSyncError, SyncClient,
     SyncCollection, SyncConfig,
 };
 use fieldsync_core::model::CustomerSegmentKind;
-use fieldsync_core::store::OutboxOperation;
+use fieldsync_core::protocol::{EntityKind, MutationOperation};
 use sync_server_mock::{BlockingServer, ServerConfig, spawn_blocking_server};
 
 fn server() -> BlockingServer {
@@ -37,15 +37,15 @@ async fn device(
     let report = client.sync().await.unwrap();
     assert!(report.changed.contains(&SyncCollection::CustomerSegments));
     assert!(
-        report.segment_refresh.full_evaluations >= 1,
+        report.customer_segment_refresh.full_evaluations >= 1,
         "the first run evaluates the conditional segments: {:?}",
-        report.segment_refresh
+        report.customer_segment_refresh
     );
-    assert!(report.segment_refresh.membership_changes >= 1);
+    assert!(report.customer_segment_refresh.membership_changes >= 1);
     (store, client)
 }
 
-fn ids(segments: &[CustomerSegment]) -> Vec<&str> {
+fn ids(segments: &[CustomerSegmentView]) -> Vec<&str> {
     segments.iter().map(|s| s.id.as_str()).collect()
 }
 
@@ -105,7 +105,7 @@ async fn customer_segments_lists_members_and_a_customers_segments() {
 
     // cust-north-1 is in the static VIP segment, in Brno with purchases, and
     // in the retail marketing segment: three segments, VIP the primary.
-    let of = store.segments_of_customer("cust-north-1".into()).unwrap();
+    let of = store.customer_segments_of("cust-north-1".into()).unwrap();
     assert_eq!(ids(&of), ["cs-vip", "cs-brno-buyers", "cs-retail-snapshot"]);
     assert_eq!(
         store
@@ -114,10 +114,10 @@ async fn customer_segments_lists_members_and_a_customers_segments() {
             .map(|s| s.id),
         Some("cs-vip".into())
     );
-    assert!(!ids(&store.segments_of_customer("cust-north-2".into()).unwrap()).contains(&"cs-vip"));
+    assert!(!ids(&store.customer_segments_of("cust-north-2".into()).unwrap()).contains(&"cs-vip"));
     assert!(
         store
-            .segments_of_customer("c-404".into())
+            .customer_segments_of("c-404".into())
             .unwrap()
             .is_empty()
     );
@@ -197,8 +197,8 @@ async fn a_managers_static_edit_is_followed_offline_and_uploaded() {
     );
     let pending = manager.pending_changes(10).unwrap();
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].operation, OutboxOperation::AddMember);
-    assert_eq!(pending[0].entity, "customer_segment_member");
+    assert_eq!(pending[0].operation, MutationOperation::AddMember);
+    assert_eq!(pending[0].entity, EntityKind::CustomerSegmentMember);
 
     let report = manager_client.sync().await.unwrap();
     assert_eq!((report.uploaded, report.rejected), (1, 0));
@@ -246,7 +246,7 @@ async fn a_managers_static_edit_is_followed_offline_and_uploaded() {
     assert!(member_ids(&manager, "cs-not-vip").contains(&customer.id));
     assert_eq!(
         manager.pending_changes(10).unwrap()[0].operation,
-        OutboxOperation::RemoveMember
+        MutationOperation::RemoveMember
     );
     assert_eq!(manager_client.sync().await.unwrap().uploaded, 1);
     let report = tech_client.sync().await.unwrap();

@@ -1,65 +1,17 @@
-//! Sign-in and bearer tokens.
-//!
-//! Tokens are random and opaque, kept in memory with their expiry: a
-//! restarted server forgets them and clients sign in again, which is what a
-//! client must cope with anyway. The role and organization are read from the
-//! database on every request, so an admin's change takes effect at once.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Sign-in and the extractors that authorize a request by its bearer
+//! token (`tokens`). The role and organization are read from the database
+//! on every request, so an admin's change takes effect at once.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use fieldsync_core::model::{Role, Session};
-use fieldsync_core::sync::protocol::{LoginRequest, LoginResponse, LoginUser};
-use rand::Rng;
+use fieldsync_core::protocol::{LoginRequest, LoginResponse, LoginUser};
 
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::users;
-
-/// Live tokens of one server.
-pub struct TokenStore {
-    ttl: Duration,
-    tokens: Mutex<HashMap<String, (String, Instant)>>,
-}
-
-impl TokenStore {
-    pub fn new(ttl: Duration) -> Self {
-        TokenStore {
-            ttl,
-            tokens: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// A new token for `user_id`.
-    pub fn issue(&self, user_id: &str) -> String {
-        let bytes: [u8; 32] = rand::rng().random();
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let now = Instant::now();
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget expired tokens here so the map cannot grow without bound.
-        tokens.retain(|_, (_, expiry)| *expiry > now);
-        tokens.insert(token.clone(), (user_id.to_owned(), now + self.ttl));
-        token
-    }
-
-    /// The user of a live token.
-    pub fn user_of(&self, token: &str) -> Option<String> {
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens
-            .get(token)
-            .filter(|(_, expiry)| *expiry > Instant::now())
-            .map(|(user, _)| user.clone())
-    }
-
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-}
 
 /// `POST /auth/v1/login`
 pub async fn login(

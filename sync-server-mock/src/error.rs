@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fieldsync_core::sync::protocol::ErrorBody;
+use fieldsync_core::protocol::{ErrorBody, RejectionCode};
 use fieldsync_core::{Error as CoreError, ValidationReason};
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -111,6 +111,17 @@ impl ApiError {
             ApiError::InUse(_) => "in_use",
             ApiError::RuleAt { error, .. } => error.code(),
             ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The kind of a refused mutation, from [`Self::code`]: what the
+    /// device sets the change aside with.
+    pub fn rejection_code(&self) -> RejectionCode {
+        match self.code() {
+            "permission" => RejectionCode::Permission,
+            "not_found" => RejectionCode::NotFound,
+            "unknown_reference" => RejectionCode::UnknownReference,
+            _ => RejectionCode::Validation,
         }
     }
 

@@ -4,7 +4,7 @@
 //! It serves the Portal admin API, the sync protocol (change feed and
 //! mutation push) and fault injection, over axum on 127.0.0.1. Domain types,
 //! validation and the sync protocol's messages
-//! (`fieldsync_core::sync::protocol`) are fieldsync-core's, so the server
+//! (`fieldsync_core::protocol`) are fieldsync-core's, so the server
 //! and the device agree on every rule and every message.
 //!
 //! ```no_run
@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod fault_plan;
 pub mod faults;
 pub mod portal;
 pub mod routes;
@@ -23,6 +24,7 @@ pub mod seed;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod tokens;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -32,14 +34,14 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-pub use faults::{FaultConfig, FaultConfigError};
+pub use fault_plan::{FaultConfig, FaultConfigError};
 pub use routes::{OPENAPI_JSON, router, routes};
 
-use crate::auth::TokenStore;
-use crate::faults::FaultState;
+use crate::fault_plan::FaultState;
 use crate::seed::SeedPlan;
 use crate::state::AppState;
 use crate::store::Db;
+use crate::tokens::TokenStore;
 
 /// How to run a server.
 #[derive(Clone, Debug)]

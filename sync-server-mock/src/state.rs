@@ -1,10 +1,11 @@
-//! What every handler shares.
+//! What every handler shares. Depends only on leaves (tokens, the fault
+//! plan, the database), so the modules that use it import no circle.
 
 use std::sync::Arc;
 
-use crate::auth::TokenStore;
-use crate::faults::FaultState;
+use crate::fault_plan::FaultState;
 use crate::store::Db;
+use crate::tokens::TokenStore;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use fieldsync_client::{HttpConfig, SyncClient};
 use fieldsync_core::Store;
 use fieldsync_core::model::CustomerDraft;
-use fieldsync_core::sync::protocol::{ChangePage, PushRequest};
+use fieldsync_core::protocol::{ChangePage, PushRequest};
 use fieldsync_core::sync::{Credentials, SyncSettings};
 use fieldsync_e2e::token;
 use sync_server_mock::{ServerConfig, spawn_blocking_server};

@@ -71,7 +71,7 @@ async fn the_demo_segments_are_answered_offline() {
         ids(&["cust-north-2", "cust-north-3", "cust-north-4"])
     );
     let of_north_1: Vec<_> = store
-        .segments_of_customer("cust-north-1")
+        .customer_segments_of("cust-north-1")
         .unwrap()
         .into_iter()
         .map(|s| s.id)
@@ -101,8 +101,8 @@ async fn the_demo_segments_are_answered_offline() {
 
     // Nothing new: an idle sync evaluates nothing.
     let idle = device.sync().await;
-    assert_eq!(idle.segment_refresh.full_evaluations, 0);
-    assert_eq!(idle.segment_refresh.customer_evaluations, 0);
+    assert_eq!(idle.customer_segment_refresh.full_evaluations, 0);
+    assert_eq!(idle.customer_segment_refresh.customer_evaluations, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +126,7 @@ async fn portal_changes_reach_flexi_segments_one_customer_at_a_time() {
     .await;
     let first = device.sync().await;
     assert_eq!(
-        first.segment_refresh.full_evaluations, 1,
+        first.customer_segment_refresh.full_evaluations, 1,
         "the new definition"
     );
     let before = members(&device.store, &id);
@@ -159,8 +159,11 @@ async fn portal_changes_reach_flexi_segments_one_customer_at_a_time() {
             .iter()
             .all(|c| members(&device.store, &id).contains(c))
     );
-    assert_eq!(second.segment_refresh.full_evaluations, 0, "{second:?}");
-    assert!(second.segment_refresh.customer_evaluations >= 1);
+    assert_eq!(
+        second.customer_segment_refresh.full_evaluations, 0,
+        "{second:?}"
+    );
+    assert!(second.customer_segment_refresh.customer_evaluations >= 1);
     let summary = device.store.purchase_summary("cust-north-2").unwrap();
     assert!(summary.total_spend_minor >= 250_000, "{summary:?}");
     assert_eq!(
@@ -255,14 +258,37 @@ async fn a_managers_static_edit_is_uploaded_and_reaches_other_devices() {
         )
         .await;
     assert_eq!(results["results"][0]["status"], "rejected");
-    assert_eq!(results["results"][0]["code"], "permission");
+    // One rule, one place: the server refuses with the device's own code
+    // and words.
+    assert_eq!(results["results"][0]["code"], err.code());
+    assert_eq!(results["results"][0]["reason"], err.to_string());
 
-    // Conditional segments follow their criteria only.
+    // Conditional segments follow their criteria only, on the device and
+    // on the server alike.
     let err = manager
         .store
         .add_to_customer_segment("cs-brno-buyers", "cust-north-2")
         .unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err}");
+    let results = portal
+        .push_as(
+            "manager",
+            json!([{
+                "mutation_id": "m-manager-1",
+                "entity": "customer_segment_member",
+                "entity_id": "cs-brno-buyers/cust-north-2",
+                "operation": "add_member",
+                "changes": {"segment_id": "cs-brno-buyers", "customer_id": "cust-north-2"},
+                "base_version": null
+            }]),
+        )
+        .await;
+    let Error::Validation { field, reason } = err else {
+        unreachable!()
+    };
+    assert_eq!(results["results"][0]["code"], "validation");
+    assert_eq!(results["results"][0]["field"], field);
+    assert_eq!(results["results"][0]["reason"], reason.to_string());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -222,7 +222,7 @@ async fn a_segment_deleted_while_a_new_customer_waits_is_refused_without_blockin
     assert_eq!(aside[0].entity_id, doomed.id);
     let rejection = aside[0].rejection.clone().unwrap();
     assert_eq!(
-        (rejection.code.as_str(), rejection.field.as_deref()),
+        (rejection.code.code(), rejection.field.as_deref()),
         ("unknown_reference", Some("segment_id"))
     );
     assert_eq!(

@@ -200,7 +200,8 @@ fun defineTests() {
         assertTrue(created.isNew && created.segmentEditable, "a new customer's segment is editable")
         assertEquals("2026-11-02", created.lastVisit, "last visit")
         val pending = tech.pendingChanges(10u).single { it.entityId == created.id }
-        assertEquals(OutboxOperation.CREATE, pending.operation, "operation")
+        assertEquals(MutationOperation.CREATE, pending.operation, "operation")
+        assertEquals(EntityKind.CUSTOMER, pending.entity, "entity")
         assertEquals("seg-retail", pending.changes["segment_id"], "queued segment")
         assertEquals(null, pending.rejection, "not set aside")
 
@@ -270,7 +271,7 @@ fun defineTests() {
         assertEquals(1uL, report.rejected, "rejected")
         val setAside = store.pendingChanges(10u).single { it.entityId == c.id }
         val rejection = setAside.rejection ?: fail("no reason")
-        assertEquals("unknown_reference", rejection.code, "code")
+        assertEquals(RejectionCode.UNKNOWN_REFERENCE, rejection.code, "code")
         assertEquals("segment_id $segmentId has been deleted", rejection.reason, "reason")
         assertEquals(1uL, store.setAsideCount(), "set-aside count")
         assertTrue(store.segmentOptions().none { it.id == segmentId }, "no longer offered")
@@ -421,7 +422,7 @@ fun defineTests() {
         assertEquals(10, brno.evaluatedOn?.length, "evaluated on, ISO date: ${brno.evaluatedOn}")
         assertTrue(!all.single { it.id == "cs-retail-snapshot" }.flexi, "a snapshot")
         assertEquals(listOf("cs-brno-buyers"), store.customerSegments("loyalty").map { it.id }, "by tag")
-        assertEquals(listOf(TagCount("city", 1uL), TagCount("loyalty", 1uL)), store.customerSegmentTags(), "tags")
+        assertEquals(listOf(CustomerSegmentTagCount("city", 1uL), CustomerSegmentTagCount("loyalty", 1uL)), store.customerSegmentTags(), "tags")
         assertEquals(vip, store.customerSegment("cs-vip"), "one segment")
         assertEquals(null, store.customerSegment("cs-nowhere"), "unknown")
 
@@ -439,10 +440,10 @@ fun defineTests() {
         assertEquals("customer segment", missing.entity, "entity")
 
         // A customer's segments, highest priority (the primary) first.
-        val of = store.segmentsOfCustomer("cust-north-1")
+        val of = store.customerSegmentsOf("cust-north-1")
         assertEquals(listOf("cs-vip", "cs-brno-buyers", "cs-retail-snapshot"), of.map { it.id }, "segments of cust-north-1")
         assertEquals("cs-vip", store.primaryCustomerSegment("cust-north-1")?.id, "primary")
-        assertEquals(listOf<CustomerSegment>(), store.segmentsOfCustomer("c-404"), "unknown customer")
+        assertEquals(listOf<CustomerSegmentView>(), store.customerSegmentsOf("c-404"), "unknown customer")
         assertEquals(null, store.primaryCustomerSegment("c-404"), "no primary")
     }
 
@@ -459,8 +460,8 @@ fun defineTests() {
         assertTrue(c.id !in members(manager, "cs-not-vip"), "cs-not-vip lost it at once, offline")
         assertEquals("cs-vip", manager.primaryCustomerSegment(c.id)?.id, "primary")
         val pending = manager.pendingChanges(10u).single()
-        assertEquals(OutboxOperation.ADD_MEMBER, pending.operation, "queued")
-        assertEquals("customer_segment_member", pending.entity, "entity")
+        assertEquals(MutationOperation.ADD_MEMBER, pending.operation, "queued")
+        assertEquals(EntityKind.CUSTOMER_SEGMENT_MEMBER, pending.entity, "entity")
 
         val report = managerClient.sync()
         assertEquals(1uL, report.uploaded, "uploaded")
@@ -474,7 +475,7 @@ fun defineTests() {
 
         assertEquals(true, manager.removeFromCustomerSegment("cs-vip", c.id), "removed")
         assertTrue(c.id in members(manager, "cs-not-vip"), "back in cs-not-vip")
-        assertEquals(OutboxOperation.REMOVE_MEMBER, manager.pendingChanges(10u).single().operation, "queued")
+        assertEquals(MutationOperation.REMOVE_MEMBER, manager.pendingChanges(10u).single().operation, "queued")
         assertEquals(1uL, managerClient.sync().uploaded, "uploaded")
     }
 
@@ -501,7 +502,7 @@ fun defineTests() {
         client.login("tech", "tech")
         val report = client.sync()
         assertTrue(SyncCollection.CUSTOMER_PROFILES in report.changed, "changed: ${report.changed}")
-        assertTrue(report.segmentRefresh.fullEvaluations >= 1u && report.segmentRefresh.membershipChanges >= 1uL, "segment refresh: ${report.segmentRefresh}")
+        assertTrue(report.customerSegmentRefresh.fullEvaluations >= 1u && report.customerSegmentRefresh.membershipChanges >= 1uL, "segment refresh: ${report.customerSegmentRefresh}")
         val profile = store.customerProfile("cust-north-1") ?: fail("no profile")
         assertEquals("Brno", profile.city, "city")
         assertEquals("1980-04-12", profile.birthDate, "birth date")

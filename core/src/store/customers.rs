@@ -2,24 +2,25 @@
 //! changes applied without overwriting pending local edits, and the queries
 //! the app's screens need.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::catalogue::{Change, Labels};
+use super::outbox::{self, NewEntry};
+use super::paging::check_limit;
 use super::references::References;
 use super::session::require_session;
-use super::{Store, customer_segments, outbox, query_all};
+use super::{Store, journal, query_all};
 use crate::error::{Entity, Error, Result, ValidationReason};
 use crate::model::fold_for_search;
 use crate::model::{
     Customer, CustomerDraft, CustomerField, CustomerUpdate, CustomerView, DueVisit, LanguageTag,
     PicklistKind, RemoteCustomer, Role, SegmentCount, SegmentLabel, Session, VisitFrequency,
 };
+use crate::protocol::{EntityKind, MutationOperation};
 use crate::rules;
 
-/// Largest page a customer list returns.
-pub const MAX_PAGE_SIZE: u32 = 500;
 const MAX_SEARCH_CHARS: usize = 200;
 
 /// Which customers a list shows, by segment.
@@ -166,7 +167,7 @@ fn write_row(conn: &Connection, c: &Customer, deleted: bool) -> Result<()> {
         c.version,
         deleted
     ])?;
-    customer_segments::mark_dirty(conn, &c.id)
+    journal::customer_changed(conn, &c.id)
 }
 
 /// Checks the catalogue references among `fields` of `c`.
@@ -196,8 +197,8 @@ pub(crate) fn create_customer(
     session: &Session,
     refs: &mut References<'_>,
     draft: CustomerDraft,
+    now: DateTime<Utc>,
 ) -> Result<Customer> {
-    let now = Utc::now();
     let customer = draft.into_customer(
         uuid::Uuid::new_v4().to_string(),
         session.organization_id.clone(),
@@ -211,23 +212,26 @@ pub(crate) fn create_customer(
         .collect();
     outbox::append(
         conn,
-        outbox::CUSTOMER,
-        &customer.id,
-        outbox::OutboxOperation::Create,
-        &customer.changes(&set),
-        &Default::default(),
-        None,
-        now,
+        &NewEntry {
+            entity: EntityKind::Customer,
+            entity_id: &customer.id,
+            operation: MutationOperation::Create,
+            changes: customer.changes(&set),
+            previous: Default::default(),
+            base_version: None,
+            created_at: now,
+        },
     )?;
     Ok(customer)
 }
 
 /// Updates a customer under the segment rule and queues the changed fields.
-pub fn update_customer(
+pub(crate) fn update_customer(
     conn: &Connection,
     session: &Session,
     id: &str,
     update: &CustomerUpdate,
+    now: DateTime<Utc>,
 ) -> Result<Customer> {
     let current = match load_customer(conn, id)? {
         Some((c, false)) => c,
@@ -238,7 +242,6 @@ pub fn update_customer(
             });
         }
     };
-    let now = Utc::now();
     let (next, changed) = update.apply_to(&current, now)?;
     if changed.contains(&CustomerField::SegmentId) {
         rules::check_segment_change(session.role, &current, next.segment_id.as_deref())?;
@@ -250,13 +253,15 @@ pub fn update_customer(
     write_row(conn, &next, false)?;
     outbox::append(
         conn,
-        outbox::CUSTOMER,
-        id,
-        outbox::OutboxOperation::Update,
-        &next.changes(&changed),
-        &current.changes(&changed),
-        current.version,
-        now,
+        &NewEntry {
+            entity: EntityKind::Customer,
+            entity_id: id,
+            operation: MutationOperation::Update,
+            changes: next.changes(&changed),
+            previous: current.changes(&changed),
+            base_version: current.version,
+            created_at: now,
+        },
     )?;
     Ok(next)
 }
@@ -284,7 +289,7 @@ pub fn apply_customer_changes(
                     )?
                     .execute(params![id, version])?;
                 if deleted > 0 {
-                    customer_segments::mark_dirty(conn, id)?;
+                    journal::customer_changed(conn, id)?;
                 }
                 applied += deleted;
             }
@@ -372,40 +377,39 @@ pub(crate) fn remove_unaccepted(conn: &Connection, id: &str) -> Result<()> {
         "UPDATE customers SET deleted = 1 WHERE id = ?1 AND server_version IS NULL",
     )?
     .execute([id])?;
-    customer_segments::mark_dirty(conn, id)
+    journal::customer_changed(conn, id)
 }
 
 impl Store {
     /// Creates a customer in the session's organization. Any role may set a
     /// segment; it must exist, not be deleted and be in scope.
     pub fn create_customer(&self, draft: CustomerDraft) -> Result<Customer> {
-        self.write(|tx| {
+        let now = self.clock().now();
+        self.edit_customers(|tx| {
             let session = require_session(tx)?;
-            let customer = create_customer(tx, &session, &mut References::new(tx), draft)?;
-            customer_segments::after_local_change(tx, &customer.id)?;
-            Ok(customer)
+            let customer = create_customer(tx, &session, &mut References::new(tx), draft, now)?;
+            let changed = vec![customer.id.clone()];
+            Ok((customer, changed))
         })
     }
 
     /// Creates many customers in one transaction: all or none. A validation
     /// error names the draft, e.g. `[41].name`.
     pub fn create_customers(&self, drafts: Vec<CustomerDraft>) -> Result<Vec<Customer>> {
-        self.write(|tx| {
+        let now = self.clock().now();
+        self.edit_customers(|tx| {
             let session = require_session(tx)?;
             let mut refs = References::new(tx);
             let created = drafts
                 .into_iter()
                 .enumerate()
                 .map(|(i, draft)| {
-                    create_customer(tx, &session, &mut refs, draft)
+                    create_customer(tx, &session, &mut refs, draft, now)
                         .map_err(|e| e.within(&format!("[{i}]")))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            customer_segments::after_local_changes(
-                tx,
-                created.iter().map(|c| c.id.clone()).collect(),
-            )?;
-            Ok(created)
+            let changed = created.iter().map(|c| c.id.clone()).collect();
+            Ok((created, changed))
         })
     }
 
@@ -413,10 +417,10 @@ impl Store {
     /// technician who changes the segment gets `SegmentReadOnly` and nothing
     /// is written. Unchanged values are not changes.
     pub fn update_customer(&self, id: &str, update: &CustomerUpdate) -> Result<Customer> {
-        self.write(|tx| {
-            let customer = update_customer(tx, &require_session(tx)?, id, update)?;
-            customer_segments::after_local_change(tx, id)?;
-            Ok(customer)
+        let now = self.clock().now();
+        self.edit_customers(|tx| {
+            let customer = update_customer(tx, &require_session(tx)?, id, update, now)?;
+            Ok((customer, vec![id.to_owned()]))
         })
     }
 
@@ -439,15 +443,7 @@ impl Store {
 
     /// A page of customers, sorted by name.
     pub fn customers(&self, query: &CustomerQuery, locale: &LanguageTag) -> Result<CustomerPage> {
-        if !(1..=MAX_PAGE_SIZE).contains(&query.limit) {
-            return Err(Error::invalid(
-                "limit",
-                ValidationReason::OutOfRange {
-                    min: 1,
-                    max: MAX_PAGE_SIZE.into(),
-                },
-            ));
-        }
+        check_limit(query.limit)?;
         let mut filter = String::from("c.deleted = 0");
         let mut args: Vec<SqlValue> = Vec::new();
         if let Some(search) = query

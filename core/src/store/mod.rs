@@ -11,31 +11,38 @@
 pub mod catalogue;
 pub mod customer_segments;
 pub mod customers;
+mod journal;
 pub mod outbox;
+mod paging;
+pub mod profiles;
+pub mod purchases;
 mod references;
 mod schema;
 pub mod session;
+pub mod sync_state;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::model::VisitFrequency;
 
 pub use catalogue::{Change, apply_organizations, apply_picklist_changes, apply_segment_changes};
 pub use customer_segments::{
-    CustomerSegmentInfo, PurchaseSummary, SegmentMember, SegmentMemberPage, SegmentRefresh,
-    TagCount,
+    CustomerSegmentMember, CustomerSegmentMemberPage, CustomerSegmentRefresh,
+    CustomerSegmentTagCount, CustomerSegmentView,
 };
-pub use customers::{
-    CustomerPage, CustomerQuery, MAX_PAGE_SIZE, SegmentFilter, apply_customer_changes,
-};
-pub use outbox::{OutboxEntry, OutboxOperation};
+pub use customers::{CustomerPage, CustomerQuery, SegmentFilter, apply_customer_changes};
+pub use outbox::{OutboxEntry, OutboxState};
+pub use paging::MAX_PAGE_SIZE;
+pub use purchases::PurchaseSummary;
 pub use schema::SCHEMA_VERSION;
+pub use sync_state::ConflictRecord;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle read connections kept open; more are opened on demand under load.
@@ -46,6 +53,7 @@ pub struct Store {
     /// `None` for in-memory stores: an in-memory database cannot be shared
     /// between connections, so reads go through the writer.
     readers: Option<ReaderPool>,
+    clock: Arc<dyn Clock>,
 }
 
 struct ReaderPool {
@@ -68,6 +76,7 @@ impl Store {
                 path,
                 idle: Mutex::new(Vec::new()),
             }),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -79,7 +88,19 @@ impl Store {
         Ok(Store {
             writer: Mutex::new(conn),
             readers: None,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same store on another clock (tests and tools fix the date).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the store stamps changes with and evaluates dates on.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
     }
 
     /// Runs `f` on a consistent snapshot of the database.
@@ -110,6 +131,29 @@ impl Store {
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// A local edit of customers, in one write transaction: `f` returns
+    /// what it made and the ids of the customers it changed; flexi customer
+    /// segments follow those customers in the same transaction, so a
+    /// screen never sees the edit without its memberships.
+    pub(crate) fn edit_customers<T>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<(T, Vec<String>)>,
+    ) -> Result<T> {
+        self.write(|tx| {
+            let (value, changed) = f(tx)?;
+            customer_segments::follow_local_edits(tx, changed, self.clock.today())?;
+            Ok(value)
+        })
+    }
+
+    /// The hook the sync engine calls after every run, whatever arrived
+    /// (all of it, or the pages before a failure): brings what the store
+    /// derives from synced data (customer segment memberships, RFM scores)
+    /// up to date with it.
+    pub fn after_sync_run(&self) -> Result<CustomerSegmentRefresh> {
+        self.write(|tx| customer_segments::refresh_stale(tx, self.clock.today()))
     }
 }
 

@@ -11,47 +11,24 @@ use serde_json::{Map, Value};
 
 use super::{Store, query_all};
 use crate::error::{Error, Result};
+use crate::protocol::{EntityKind, MutationOperation, Rejection};
 
+/// Where an entry stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutboxOperation {
-    Create,
-    Update,
-    /// A manager put a customer in a static customer segment.
-    AddMember,
-    /// A manager took a customer out of a static customer segment.
-    RemoveMember,
+pub enum OutboxState {
+    /// Waiting for upload (or for the server's answer).
+    Pending,
+    /// Refused by the server for good: set aside with its reason.
+    Rejected,
 }
 
-impl OutboxOperation {
-    pub fn code(self) -> &'static str {
+impl OutboxState {
+    fn code(self) -> &'static str {
         match self {
-            Self::Create => "create",
-            Self::Update => "update",
-            Self::AddMember => "add_member",
-            Self::RemoveMember => "remove_member",
+            Self::Pending => "pending",
+            Self::Rejected => "rejected",
         }
     }
-
-    fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "create" => Some(Self::Create),
-            "update" => Some(Self::Update),
-            "add_member" => Some(Self::AddMember),
-            "remove_member" => Some(Self::RemoveMember),
-            _ => None,
-        }
-    }
-}
-
-/// Why the server refused a change for good: the entry is set aside with
-/// it, visible to the app, and no longer blocks the entries behind it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Rejection {
-    /// `permission`, `validation`, `unknown_reference`, `not_found`, ...
-    pub code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    pub reason: String,
 }
 
 /// One local change not yet accepted by the server.
@@ -61,9 +38,9 @@ pub struct OutboxEntry {
     pub seq: i64,
     /// Unique id of this change, sent as the idempotency key.
     pub mutation_id: String,
-    pub entity: String,
+    pub entity: EntityKind,
     pub entity_id: String,
-    pub operation: OutboxOperation,
+    pub operation: MutationOperation,
     /// The changed fields only, with their new values.
     pub changes: Map<String, Value>,
     /// The same fields' values before the change (empty for a create): what
@@ -79,44 +56,46 @@ pub struct OutboxEntry {
     pub rejection: Option<Rejection>,
 }
 
-pub(crate) const CUSTOMER: &str = "customer";
+/// A local change to queue, written in the transaction of the change.
+pub(crate) struct NewEntry<'a> {
+    pub entity: EntityKind,
+    pub entity_id: &'a str,
+    pub operation: MutationOperation,
+    /// The changed fields only, with their new values.
+    pub changes: Map<String, Value>,
+    /// The same fields before the change (empty for a create).
+    pub previous: Map<String, Value>,
+    pub base_version: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
 
-/// Appends an entry for any entity (customers, segment memberships).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn append(
-    conn: &Connection,
-    entity: &str,
-    entity_id: &str,
-    operation: OutboxOperation,
-    changes: &Map<String, Value>,
-    previous: &Map<String, Value>,
-    base_version: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+/// Appends an entry for any entity (customers, segment memberships) with a
+/// new mutation id.
+pub(crate) fn append(conn: &Connection, entry: &NewEntry<'_>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO outbox (mutation_id, entity, entity_id, operation, changes, previous, base_version, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         uuid::Uuid::new_v4().to_string(),
-        entity,
-        entity_id,
-        operation.code(),
-        serde_json::to_string(changes)?,
-        serde_json::to_string(previous)?,
-        base_version,
-        now
+        entry.entity.code(),
+        entry.entity_id,
+        entry.operation.code(),
+        serde_json::to_string(&entry.changes)?,
+        serde_json::to_string(&entry.previous)?,
+        entry.base_version,
+        entry.created_at
     ])?;
     Ok(())
 }
 
 /// Whether `entity_id` of `entity` has a change waiting for upload.
-pub(crate) fn has_pending(conn: &Connection, entity: &str, entity_id: &str) -> Result<bool> {
+pub(crate) fn has_pending(conn: &Connection, entity: EntityKind, entity_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity = ?1 AND entity_id = ?2 AND state = 'pending')",
         )?
-        .query_row(params![entity, entity_id], |r| r.get(0))?)
+        .query_row(params![entity.code(), entity_id], |r| r.get(0))?)
 }
 
 /// The fields of a customer that have local changes not yet uploaded: a
@@ -125,21 +104,28 @@ pub(crate) fn pending_fields(conn: &Connection, entity_id: &str) -> Result<BTree
     let mut stmt = conn.prepare_cached(
         "SELECT changes FROM outbox WHERE entity = ?1 AND entity_id = ?2 AND state = 'pending'",
     )?;
-    let all = query_all(&mut stmt, params![CUSTOMER, entity_id], |r| {
-        let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(0)?)?;
-        Ok(changes.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
-    })?;
+    let all = query_all(
+        &mut stmt,
+        params![EntityKind::Customer.code(), entity_id],
+        |r| {
+            let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(0)?)?;
+            Ok(changes.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
+        },
+    )?;
     Ok(all.into_iter().flatten().collect())
 }
 
 fn read_entry(r: &Row<'_>) -> Result<OutboxEntry> {
     let op: String = r.get("operation")?;
+    let entity: String = r.get("entity")?;
     Ok(OutboxEntry {
         seq: r.get("seq")?,
         mutation_id: r.get("mutation_id")?,
-        entity: r.get("entity")?,
+        entity: EntityKind::from_code(&entity).ok_or(Error::CorruptData {
+            what: "outbox entity",
+        })?,
         entity_id: r.get("entity_id")?,
-        operation: OutboxOperation::from_code(&op).ok_or(Error::CorruptData {
+        operation: MutationOperation::from_code(&op).ok_or(Error::CorruptData {
             what: "outbox operation",
         })?,
         changes: serde_json::from_str(&r.get::<_, String>("changes")?)?,
@@ -166,10 +152,12 @@ pub fn acknowledge(conn: &Connection, mutation_id: &str) -> Result<bool> {
 /// Sets an entry aside with the server's reason.
 pub fn set_aside(conn: &Connection, mutation_id: &str, rejection: &Rejection) -> Result<bool> {
     Ok(conn
-        .prepare_cached(
-            "UPDATE outbox SET state = 'rejected', outcome = ?2 WHERE mutation_id = ?1",
-        )?
-        .execute(params![mutation_id, serde_json::to_string(rejection)?])?
+        .prepare_cached("UPDATE outbox SET state = ?3, outcome = ?2 WHERE mutation_id = ?1")?
+        .execute(params![
+            mutation_id,
+            serde_json::to_string(rejection)?,
+            OutboxState::Rejected.code()
+        ])?
         == 1)
 }
 
@@ -193,10 +181,10 @@ pub fn unsynced(conn: &Connection, limit: usize) -> Result<Vec<OutboxEntry>> {
     query_all(&mut stmt, [limit.min(i64::MAX as usize) as i64], read_entry)
 }
 
-pub fn count(conn: &Connection, state: &str) -> Result<u64> {
+pub fn count(conn: &Connection, state: OutboxState) -> Result<u64> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM outbox WHERE state = ?1")?
-        .query_row([state], |r| r.get::<_, i64>(0))? as u64)
+        .query_row([state.code()], |r| r.get::<_, i64>(0))? as u64)
 }
 
 impl Store {
@@ -209,11 +197,11 @@ impl Store {
 
     /// How many local changes wait for upload.
     pub fn pending_count(&self) -> Result<u64> {
-        self.read(|conn| count(conn, "pending"))
+        self.read(|conn| count(conn, OutboxState::Pending))
     }
 
     /// How many local changes the server refused and are set aside.
     pub fn set_aside_count(&self) -> Result<u64> {
-        self.read(|conn| count(conn, "rejected"))
+        self.read(|conn| count(conn, OutboxState::Rejected))
     }
 }

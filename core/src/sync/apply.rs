@@ -4,33 +4,34 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::protocol::{
-    ChangeOp, ChangePage, Collection, FeedChange, Mutation, MutationResult, Profile, PushRequest,
-};
-use super::protocol::{SEGMENT_MEMBER_ENTITY, SegmentMembership};
-use super::state::{self, ConflictRecord};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::model::profile::{CustomerProfile, Transaction};
 use crate::model::{
     CustomerSegment, Organization, PicklistValue, RemoteCustomer, Segment, Session,
 };
+use crate::protocol::{
+    ChangeOp, ChangePage, Collection, CustomerSegmentMembership, EntityKind, FeedChange, Mutation,
+    MutationOperation, MutationResult, PushRequest, UserProfile,
+};
 use crate::store::catalogue::{
     Change, apply_organizations, apply_picklist_changes, apply_segment_changes,
 };
 use crate::store::customer_segments::{
-    apply_customer_segment_changes, apply_profile_changes, apply_segment_memberships,
-    apply_transaction_changes, mark_rfm_dirty, restore_membership,
+    apply_customer_segment_changes, apply_customer_segment_memberships, restore_membership,
 };
 use crate::store::customers::{
     apply_customer_changes, mark_accepted, merge_remote, remove_unaccepted, restore_fields,
 };
-use crate::store::outbox::{self, OutboxEntry, OutboxOperation};
+use crate::store::outbox::{self, OutboxEntry};
+use crate::store::profiles::apply_profile_changes;
+use crate::store::purchases::{apply_transaction_changes, customers_ranked_again};
 use crate::store::session::{load_session, save_session};
+use crate::store::sync_state::{self, ConflictRecord};
 
 /// What applying one page did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -80,8 +81,8 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
             apply_organizations(conn, &[decode::<Organization>(change)?])?;
             1
         }
-        (Collection::Profile, ChangeOp::Upsert) => {
-            let p: Profile = decode(change)?;
+        (Collection::UserProfile, ChangeOp::Upsert) => {
+            let p: UserProfile = decode(change)?;
             let session = Session::new(p.user_id, p.organization_id, p.role);
             if load_session(conn)?.as_ref() == Some(&session) {
                 0
@@ -99,7 +100,10 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
             apply_customer_segment_changes(conn, &[Change::Delete { id, version }])?
         }
         (Collection::CustomerSegmentMembers, ChangeOp::Upsert) => {
-            apply_segment_memberships(conn, &[decode::<SegmentMembership>(change)?])?
+            apply_customer_segment_memberships(
+                conn,
+                &[decode::<CustomerSegmentMembership>(change)?],
+            )?
         }
         (Collection::CustomerProfiles, ChangeOp::Upsert) => {
             apply_profile_changes(conn, &[Change::Upsert(decode::<CustomerProfile>(change)?)])?
@@ -119,7 +123,9 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
         // profiles are not deleted through the feed; a
         // newer server's collections are not ours to apply.
         (
-            Collection::Organizations | Collection::Profile | Collection::CustomerSegmentMembers,
+            Collection::Organizations
+            | Collection::UserProfile
+            | Collection::CustomerSegmentMembers,
             ChangeOp::Delete,
         )
         | (Collection::Unknown, _) => {
@@ -155,11 +161,9 @@ pub fn apply_pull_page(conn: &Connection, page: &ChangePage) -> Result<PageOutco
         }
     }
     if outcome.changed.contains(&Collection::Customers) {
-        // Who is ranked changed: RFM scores are computed again with the
-        // next evaluation.
-        mark_rfm_dirty(conn)?;
+        customers_ranked_again(conn)?;
     }
-    state::save_cursor(conn, &page.cursor)?;
+    sync_state::save_cursor(conn, &page.cursor)?;
     Ok(outcome)
 }
 
@@ -177,9 +181,9 @@ pub fn push_request(batch: &[OutboxEntry]) -> PushRequest {
             .iter()
             .map(|e| Mutation {
                 mutation_id: e.mutation_id.clone(),
-                entity: e.entity.clone(),
+                entity: e.entity,
                 entity_id: e.entity_id.clone(),
-                operation: e.operation.code().to_owned(),
+                operation: e.operation,
                 changes: e.changes.clone(),
                 base_version: e.base_version,
             })
@@ -209,6 +213,7 @@ pub fn apply_push_results(
     conn: &Connection,
     batch: &[OutboxEntry],
     results: &[MutationResult],
+    clock: &dyn Clock,
 ) -> Result<PushOutcome> {
     let mut outcome = PushOutcome::default();
     for entry in batch {
@@ -220,79 +225,90 @@ pub fn apply_push_results(
             outcome.unanswered += 1;
             continue;
         };
-        if entry.entity == SEGMENT_MEMBER_ENTITY {
-            apply_membership_result(conn, entry, result)?;
-            match result {
-                MutationResult::Applied { .. } => outcome.applied += 1,
-                MutationResult::Rejected { .. } => outcome.rejected += 1,
-                MutationResult::Conflict { .. } => outcome.conflicts += 1,
-            }
-            continue;
-        }
         match result {
-            MutationResult::Applied { version, .. } => {
-                outbox::acknowledge(conn, &entry.mutation_id)?;
-                mark_accepted(conn, &entry.entity_id, *version)?;
-                outcome.applied += 1;
+            MutationResult::Applied { .. } => outcome.applied += 1,
+            MutationResult::Rejected { .. } => outcome.rejected += 1,
+            MutationResult::Conflict { .. } => outcome.conflicts += 1,
+        }
+        match entry.entity {
+            EntityKind::Customer => apply_customer_result(conn, entry, result, clock)?,
+            EntityKind::CustomerSegmentMember => {
+                apply_membership_result(conn, entry, result, clock)?
             }
-            MutationResult::Rejected {
-                rejection, current, ..
-            } => {
-                outbox::set_aside(conn, &entry.mutation_id, rejection)?;
-                match current {
-                    Some(server) => {
-                        merge_remote(conn, server, true)?;
-                    }
-                    None if entry.operation == OutboxOperation::Create => {
-                        remove_unaccepted(conn, &entry.entity_id)?
-                    }
-                    None => restore_fields(conn, &entry.entity_id, &entry.previous)?,
-                }
-                outcome.rejected += 1;
-            }
-            MutationResult::Conflict {
-                version,
-                conflicts,
-                current,
-                ..
-            } => {
-                outbox::acknowledge(conn, &entry.mutation_id)?;
-                let now = Utc::now();
-                for c in conflicts {
-                    state::record_conflict(
-                        conn,
-                        &ConflictRecord {
-                            mutation_id: entry.mutation_id.clone(),
-                            customer_id: entry.entity_id.clone(),
-                            field: c.field.clone(),
-                            local_value: entry
-                                .changes
-                                .get(&c.field)
-                                .cloned()
-                                .unwrap_or(Value::Null),
-                            server_value: c.server_value.clone(),
-                            resolved_at: now,
-                        },
-                    )?;
-                }
-                match current {
-                    Some(server) => {
-                        merge_remote(conn, server, true)?;
-                    }
-                    None => {
-                        let server_values = conflicts
-                            .iter()
-                            .map(|c| (c.field.clone(), c.server_value.clone()))
-                            .collect();
-                        restore_fields(conn, &entry.entity_id, &server_values)?;
-                    }
-                }
-                mark_accepted(conn, &entry.entity_id, *version)?;
-                outcome.conflicts += 1;
+            // Never queued by this build.
+            EntityKind::Unknown => {
+                return Err(Error::CorruptData {
+                    what: "outbox entity",
+                });
             }
         }
     }
     Ok(outcome)
+}
+
+/// The server's answer to a customer's create or update.
+fn apply_customer_result(
+    conn: &Connection,
+    entry: &OutboxEntry,
+    result: &MutationResult,
+    clock: &dyn Clock,
+) -> Result<()> {
+    match result {
+        MutationResult::Applied { version, .. } => {
+            outbox::acknowledge(conn, &entry.mutation_id)?;
+            mark_accepted(conn, &entry.entity_id, *version)?;
+        }
+        MutationResult::Rejected {
+            rejection, current, ..
+        } => {
+            outbox::set_aside(conn, &entry.mutation_id, rejection)?;
+            match current {
+                Some(server) => {
+                    merge_remote(conn, server, true)?;
+                }
+                None if entry.operation == MutationOperation::Create => {
+                    remove_unaccepted(conn, &entry.entity_id)?
+                }
+                None => restore_fields(conn, &entry.entity_id, &entry.previous)?,
+            }
+        }
+        MutationResult::Conflict {
+            version,
+            conflicts,
+            current,
+            ..
+        } => {
+            outbox::acknowledge(conn, &entry.mutation_id)?;
+            let now = clock.now();
+            for c in conflicts {
+                sync_state::record_conflict(
+                    conn,
+                    &ConflictRecord {
+                        mutation_id: entry.mutation_id.clone(),
+                        customer_id: entry.entity_id.clone(),
+                        field: c.field.clone(),
+                        local_value: entry.changes.get(&c.field).cloned().unwrap_or(Value::Null),
+                        server_value: c.server_value.clone(),
+                        resolved_at: now,
+                    },
+                )?;
+            }
+            match current {
+                Some(server) => {
+                    merge_remote(conn, server, true)?;
+                }
+                None => {
+                    let server_values = conflicts
+                        .iter()
+                        .map(|c| (c.field.clone(), c.server_value.clone()))
+                        .collect();
+                    restore_fields(conn, &entry.entity_id, &server_values)?;
+                }
+            }
+            mark_accepted(conn, &entry.entity_id, *version)?;
+        }
+    }
+    Ok(())
 }
 
 /// The server's answer to a manager's membership edit: applied, it leaves
@@ -302,6 +318,7 @@ fn apply_membership_result(
     conn: &Connection,
     entry: &OutboxEntry,
     result: &MutationResult,
+    clock: &dyn Clock,
 ) -> Result<()> {
     match result {
         MutationResult::Applied { .. } | MutationResult::Conflict { .. } => {
@@ -310,10 +327,10 @@ fn apply_membership_result(
                 entry.changes.get("segment_id"),
                 entry.changes.get("customer_id"),
             ) {
-                let member = entry.operation == OutboxOperation::AddMember;
-                apply_segment_memberships(
+                let member = entry.operation == MutationOperation::AddMember;
+                apply_customer_segment_memberships(
                     conn,
-                    &[SegmentMembership {
+                    &[CustomerSegmentMembership {
                         segment_id: segment_id.clone(),
                         customer_id: customer_id.clone(),
                         member,
@@ -323,7 +340,7 @@ fn apply_membership_result(
         }
         MutationResult::Rejected { rejection, .. } => {
             outbox::set_aside(conn, &entry.mutation_id, rejection)?;
-            restore_membership(conn, &entry.entity_id)?;
+            restore_membership(conn, &entry.entity_id, clock.today())?;
         }
     }
     Ok(())

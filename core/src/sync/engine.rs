@@ -13,153 +13,25 @@
 //! - dropping the `sync()` future cancels the run safely between
 //!   transactions.
 
-use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::apply::{apply_pull_page, apply_push_results, next_push_batch, push_request};
-use super::protocol::{ChangePage, Collection, LoginRequest, PushRequest, PushResponse};
-use super::retry::{Failure, RetryPolicy, classify};
-use super::state;
+use super::credentials::Credentials;
+use super::retry::{Failure, classify};
+use super::settings::SyncSettings;
+use super::status::{PullProgress, SyncObserver, SyncReport, SyncState, SyncStatus};
 use super::transport::{Transport, TransportError};
 use crate::error::{Error, Result};
 use crate::model::Session;
-use crate::store::customer_segments::refresh_stale;
-use crate::store::outbox;
+use crate::protocol::{Collection, LoginRequest};
+use crate::store::outbox::{self, OutboxState};
 use crate::store::session::save_session;
-use crate::store::{SegmentRefresh, Store};
-
-/// Gives bearer tokens for apps that sign in on their own.
-pub trait TokenProvider: Send + Sync {
-    /// A token; `refresh` is true after the server refused the last one.
-    fn token(&self, refresh: bool) -> std::result::Result<String, String>;
-}
-
-/// How the engine gets a token.
-#[derive(Clone, Default)]
-pub enum Credentials {
-    /// Not signed in: a run fails with `Unauthorized`.
-    #[default]
-    None,
-    /// Logs in with these, and again when the token expires.
-    Password {
-        username: String,
-        password: String,
-    },
-    Provider(Arc<dyn TokenProvider>),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyncSettings {
-    /// Feed entries asked for per page (the server caps it too).
-    pub pull_page_size: u32,
-    /// Outbox entries uploaded per request.
-    pub push_batch_size: usize,
-    pub retry: RetryPolicy,
-}
-
-impl Default for SyncSettings {
-    fn default() -> Self {
-        SyncSettings {
-            pull_page_size: 500,
-            push_batch_size: 100,
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyncState {
-    Idle,
-    Syncing,
-    /// The last run could not reach the server.
-    Offline,
-    /// The last run failed for another reason (see `last_error`).
-    Error,
-}
-
-/// Progress of one collection in the current pull.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CollectionProgress {
-    pub done: u64,
-    /// `None` when the server did not say.
-    pub total: Option<u64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PullProgress {
-    pub done: u64,
-    pub total: Option<u64>,
-    pub collections: BTreeMap<Collection, CollectionProgress>,
-}
-
-/// What the app can read at any time.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyncStatus {
-    pub state: SyncState,
-    pub last_success: Option<DateTime<Utc>>,
-    /// Local changes waiting for upload.
-    pub pending_uploads: u64,
-    /// Local changes the server refused, set aside with its reason.
-    pub set_aside: u64,
-    /// The current pull, while syncing.
-    pub progress: Option<PullProgress>,
-    pub last_error: Option<String>,
-}
-
-/// Told when the status changes and when synced data changed.
-pub trait SyncObserver: Send + Sync {
-    fn status_changed(&self, status: &SyncStatus);
-    fn collections_changed(&self, collections: &[Collection]);
-}
-
-/// What one run did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SyncReport {
-    /// Uploads the server applied (fully or with conflicts).
-    pub uploaded: u64,
-    pub rejected: u64,
-    pub conflicts: u64,
-    /// Feed entries received.
-    pub downloaded: u64,
-    pub pull_requests: u64,
-    pub push_requests: u64,
-    /// Feed records the device could not read and skipped.
-    pub skipped: u64,
-    /// Requests retried within the run.
-    pub retries: u64,
-    pub changed: Vec<Collection>,
-    /// Time spent uploading (requests and applying their answers).
-    pub push_duration: std::time::Duration,
-    /// Time spent pulling (requests and applying pages).
-    pub pull_duration: std::time::Duration,
-    /// What evaluating the customer segments after the run did.
-    pub segment_refresh: SegmentRefresh,
-}
-
-impl SyncReport {
-    fn changed(&mut self, collections: &[Collection]) {
-        for c in collections {
-            if !self.changed.contains(c) {
-                self.changed.push(*c);
-            }
-        }
-    }
-}
-
-enum Call<'a> {
-    Pull { cursor: Option<&'a str>, limit: u32 },
-    Push(&'a PushRequest),
-}
-
-enum Reply {
-    Page(ChangePage),
-    Pushed(PushResponse),
-}
+use crate::store::{Store, sync_state};
 
 pub struct SyncEngine<T: Transport> {
     store: Arc<Store>,
@@ -201,12 +73,15 @@ impl<T: Transport> Drop for RunGuard<'_, T> {
 }
 
 impl<T: Transport> SyncEngine<T> {
+    /// An engine for `store`; fails if `settings` are out of range
+    /// ([`SyncSettings::validate`]).
     pub fn new(
         store: Arc<Store>,
         transport: T,
         credentials: Credentials,
         settings: SyncSettings,
-    ) -> Self {
+    ) -> Result<Self> {
+        settings.validate()?;
         let status = SyncStatus {
             state: SyncState::Idle,
             last_success: None,
@@ -227,7 +102,7 @@ impl<T: Transport> SyncEngine<T> {
             rng: Mutex::new(StdRng::from_os_rng()),
         };
         let _ = engine.refresh_counts();
-        engine
+        Ok(engine)
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -319,26 +194,19 @@ impl<T: Transport> SyncEngine<T> {
         self.transport.sleep(delay).await;
     }
 
-    /// One request with the run's retries: transient failures back off and
-    /// retry, a 401 asks for a fresh token once.
-    async fn call(&self, call: Call<'_>, report: &mut SyncReport) -> Result<Reply> {
+    /// One authorized request with the run's retries: `request` is called
+    /// with a bearer token, again after a transient failure (with backoff,
+    /// up to the policy's attempts) and once with a fresh token after a 401.
+    async fn authorized<R, F, Fut>(&self, report: &mut SyncReport, mut request: F) -> Result<R>
+    where
+        F: FnMut(String) -> Fut,
+        Fut: Future<Output = std::result::Result<R, TransportError>>,
+    {
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
             let token = self.token(refreshed && attempt == 0).await?;
-            let result = match &call {
-                Call::Pull { cursor, limit } => self
-                    .transport
-                    .pull(&token, *cursor, *limit)
-                    .await
-                    .map(Reply::Page),
-                Call::Push(request) => self
-                    .transport
-                    .push(&token, request)
-                    .await
-                    .map(Reply::Pushed),
-            };
-            let err = match result {
+            let err = match request(token).await {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
             };
@@ -389,20 +257,20 @@ impl<T: Transport> SyncEngine<T> {
         };
         // Whatever arrived (all of it, or the pages before a failure) is
         // consistent: bring the customer segments up to date with it.
-        match self.store.write(|tx| refresh_stale(tx)) {
+        match self.store.after_sync_run() {
             Ok(refresh) => {
                 if refresh.membership_changes > 0 {
                     report.changed(&[Collection::CustomerSegmentMembers]);
                     self.notify_changed(&[Collection::CustomerSegmentMembers]);
                 }
-                report.segment_refresh = refresh;
+                report.customer_segment_refresh = refresh;
             }
             Err(err) => tracing::warn!(error = %err, "customer segment evaluation failed"),
         }
         match &result {
             Ok(()) => {
-                let now = Utc::now();
-                self.store.write(|tx| state::record_success(tx, now))?;
+                let now = self.store.clock().now();
+                self.store.write(|tx| sync_state::record_success(tx, now))?;
                 self.update_status(|s| {
                     s.state = SyncState::Idle;
                     s.last_success = Some(now);
@@ -435,9 +303,14 @@ impl<T: Transport> SyncEngine<T> {
             }
             let request = push_request(&batch);
             report.push_requests += 1;
-            let response = match self.call(Call::Push(&request), report).await {
-                Ok(Reply::Pushed(response)) => response,
-                Ok(Reply::Page(_)) => unreachable!("a push answers with results"),
+            let pushed = self
+                .authorized(report, |token| {
+                    let request = &request;
+                    async move { self.transport.push(&token, request).await }
+                })
+                .await;
+            let response = match pushed {
+                Ok(response) => response,
                 Err(err) => {
                     self.store.write(|tx| {
                         for entry in &batch {
@@ -448,9 +321,9 @@ impl<T: Transport> SyncEngine<T> {
                     return Err(err);
                 }
             };
-            let outcome = self
-                .store
-                .write(|tx| apply_push_results(tx, &batch, &response.results))?;
+            let outcome = self.store.write(|tx| {
+                apply_push_results(tx, &batch, &response.results, self.store.clock())
+            })?;
             report.uploaded += outcome.applied + outcome.conflicts;
             report.rejected += outcome.rejected;
             report.conflicts += outcome.conflicts;
@@ -471,18 +344,17 @@ impl<T: Transport> SyncEngine<T> {
     }
 
     async fn pull_all(&self, report: &mut SyncReport) -> Result<()> {
-        let mut cursor = self.store.read(state::cursor)?;
+        let mut cursor = self.store.read(sync_state::cursor)?;
         let mut progress = PullProgress::default();
         loop {
             report.pull_requests += 1;
-            let call = Call::Pull {
-                cursor: cursor.as_deref(),
-                limit: self.settings.pull_page_size,
-            };
-            let page = match self.call(call, report).await? {
-                Reply::Page(page) => page,
-                Reply::Pushed(_) => unreachable!("a pull answers with a page"),
-            };
+            let limit = self.settings.pull_page_size;
+            let page = self
+                .authorized(report, |token| {
+                    let cursor = cursor.as_deref();
+                    async move { self.transport.pull(&token, cursor, limit).await }
+                })
+                .await?;
             let outcome = self.store.write(|tx| apply_pull_page(tx, &page))?;
             report.downloaded += page.changes.len() as u64;
             report.skipped += outcome.skipped;
@@ -514,9 +386,9 @@ impl<T: Transport> SyncEngine<T> {
     fn refresh_counts(&self) -> Result<()> {
         let (pending, set_aside, last_success) = self.store.read(|conn| {
             Ok((
-                outbox::count(conn, "pending")?,
-                outbox::count(conn, "rejected")?,
-                state::last_success(conn)?,
+                outbox::count(conn, OutboxState::Pending)?,
+                outbox::count(conn, OutboxState::Rejected)?,
+                sync_state::last_success(conn)?,
             ))
         })?;
         let mut status = lock(&self.status);

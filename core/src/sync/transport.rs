@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::protocol::{
+use crate::protocol::{
     ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
 };
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use fieldsync_core::store::outbox::Rejection;
+use fieldsync_core::protocol::Rejection;
 
 use super::*;
 
@@ -18,14 +18,14 @@ pub struct PendingChange {
     pub seq: i64,
     /// The change's unique id (the server's idempotency key).
     pub mutation_id: String,
-    /// What it changes: `customer`, or `customer_segment_member` for a
-    /// membership of a static customer segment.
-    pub entity: String,
+    /// What it changes: a customer, or a membership of a static customer
+    /// segment.
+    pub entity: EntityKind,
     /// The id of the customer it changes; for a membership,
     /// `<segment id>/<customer id>`.
     pub entity_id: String,
     /// Create or update a customer, add or remove a segment member.
-    pub operation: OutboxOperation,
+    pub operation: MutationOperation,
     /// The changed fields and their new values (`null`: cleared).
     pub changes: HashMap<String, Option<String>>,
     /// The server version the change was made on; `null` for a customer
@@ -79,8 +79,8 @@ pub struct SyncConflict {
     pub resolved_at: SystemTime,
 }
 
-impl From<fieldsync_core::sync::state::ConflictRecord> for SyncConflict {
-    fn from(c: fieldsync_core::sync::state::ConflictRecord) -> Self {
+impl From<fieldsync_core::store::sync_state::ConflictRecord> for SyncConflict {
+    fn from(c: fieldsync_core::store::sync_state::ConflictRecord) -> Self {
         SyncConflict {
             mutation_id: c.mutation_id,
             customer_id: c.customer_id,

@@ -15,7 +15,10 @@ use super::*;
 
 pub use fieldsync_core::model::CustomerSegmentKind;
 pub use fieldsync_core::model::profile::{CampaignReceipt, ConsentKind, EventKind, Loyalty};
-pub use fieldsync_core::store::{SegmentMember, SegmentMemberPage, SegmentRefresh, TagCount};
+pub use fieldsync_core::store::{
+    CustomerSegmentMember, CustomerSegmentMemberPage, CustomerSegmentRefresh,
+    CustomerSegmentTagCount,
+};
 
 /// How a customer segment gets its members.
 #[uniffi::remote(Enum)]
@@ -24,14 +27,14 @@ pub enum CustomerSegmentKind {
     /// automation in the Portal, or by a manager or admin on the device with
     /// `FieldStore.add_to_customer_segment`).
     Static,
-    /// Defined by conditions (`CustomerSegment.criteria`), evaluated on the
+    /// Defined by conditions (`CustomerSegmentView.criteria`), evaluated on the
     /// device; members cannot be put in or taken out by hand.
     Conditional,
 }
 
 /// One member of a customer segment.
 #[uniffi::remote(Record)]
-pub struct SegmentMember {
+pub struct CustomerSegmentMember {
     /// The customer's id (`FieldStore.customer(id)` gives the rest).
     pub customer_id: String,
     /// The customer's name.
@@ -41,16 +44,16 @@ pub struct SegmentMember {
 /// One page of a customer segment's members, sorted by name, and how many
 /// there are in all.
 #[uniffi::remote(Record)]
-pub struct SegmentMemberPage {
+pub struct CustomerSegmentMemberPage {
     /// This page, sorted by name.
-    pub members: Vec<SegmentMember>,
+    pub members: Vec<CustomerSegmentMember>,
     /// Members over all pages.
     pub total: u64,
 }
 
 /// A tag of customer segments and how many segments carry it.
 #[uniffi::remote(Record)]
-pub struct TagCount {
+pub struct CustomerSegmentTagCount {
     /// The tag, as the Portal spells it.
     pub tag: String,
     /// How many of the session's customer segments carry it.
@@ -58,9 +61,9 @@ pub struct TagCount {
 }
 
 /// What an evaluation of the conditional customer segments did (also in
-/// `SyncReport.segment_refresh`: each sync run ends with one).
+/// `SyncReport.customer_segment_refresh`: each sync run ends with one).
 #[uniffi::remote(Record)]
-pub struct SegmentRefresh {
+pub struct CustomerSegmentRefresh {
     /// Segments evaluated over all customers (a new or changed definition,
     /// a snapshot taken again).
     pub full_evaluations: u32,
@@ -128,7 +131,7 @@ pub struct CampaignReceipt {
 
 /// A customer segment as the app shows it (`FieldStore.customer_segments`).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct CustomerSegment {
+pub struct CustomerSegmentView {
     /// The server's id (`cs-vip`).
     pub id: String,
     /// The one organization it is limited to; `null` for all organizations.
@@ -164,9 +167,9 @@ pub struct CustomerSegment {
     pub evaluated_on: Option<String>,
 }
 
-impl From<core_store::CustomerSegmentInfo> for CustomerSegment {
-    fn from(s: core_store::CustomerSegmentInfo) -> Self {
-        CustomerSegment {
+impl From<core_store::CustomerSegmentView> for CustomerSegmentView {
+    fn from(s: core_store::CustomerSegmentView) -> Self {
+        CustomerSegmentView {
             organization_id: s.scope.organization_id().map(str::to_owned),
             id: s.id,
             name: s.name,
@@ -388,7 +391,7 @@ mod tests {
 
     #[test]
     fn a_segment_carries_its_scope_and_dates_as_text() {
-        let info = core_store::CustomerSegmentInfo {
+        let info = core_store::CustomerSegmentView {
             id: "cs-brno".into(),
             scope: OrgScope::Organization("org-north".into()),
             name: "Buyers in Brno".into(),
@@ -402,13 +405,13 @@ mod tests {
             evaluated: true,
             evaluated_on: Some(date(2026, 11, 23)),
         };
-        let s = CustomerSegment::from(info);
+        let s = CustomerSegmentView::from(info);
         assert_eq!(s.organization_id.as_deref(), Some("org-north"));
         assert_eq!(s.evaluated_on.as_deref(), Some("2026-11-23"));
         assert_eq!(s.kind, CustomerSegmentKind::Conditional);
         assert_eq!(s.member_count, 3);
 
-        let all = CustomerSegment::from(core_store::CustomerSegmentInfo {
+        let all = CustomerSegmentView::from(core_store::CustomerSegmentView {
             id: "cs-vip".into(),
             scope: OrgScope::All,
             name: "VIP".into(),

@@ -12,7 +12,7 @@ use crate::error::{FieldSyncError, Result};
 
 /// A customer as the app shows it, for the current session and locale.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct Customer {
+pub struct CustomerView {
     /// A UUID made on the device.
     pub id: String,
     /// Its organization (the session's when it was created).
@@ -47,10 +47,10 @@ pub struct Customer {
     pub is_new: bool,
 }
 
-impl From<core::CustomerView> for Customer {
+impl From<core::CustomerView> for CustomerView {
     fn from(view: core::CustomerView) -> Self {
         let c = view.customer;
-        Customer {
+        CustomerView {
             is_new: c.is_new(),
             id: c.id,
             organization_id: c.organization_id,
@@ -245,7 +245,7 @@ impl From<CustomerQuery> for fieldsync_core::store::CustomerQuery {
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct CustomerPage {
     /// This page, sorted by name.
-    pub customers: Vec<Customer>,
+    pub customers: Vec<CustomerView>,
     /// Matches over all pages.
     pub total: u64,
 }
@@ -253,7 +253,7 @@ pub struct CustomerPage {
 impl From<fieldsync_core::store::CustomerPage> for CustomerPage {
     fn from(page: fieldsync_core::store::CustomerPage) -> Self {
         CustomerPage {
-            customers: page.customers.into_iter().map(Customer::from).collect(),
+            customers: page.customers.into_iter().map(CustomerView::from).collect(),
             total: page.total,
         }
     }
@@ -263,7 +263,7 @@ impl From<fieldsync_core::store::CustomerPage> for CustomerPage {
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct DueVisit {
     /// The customer to visit.
-    pub customer: Customer,
+    pub customer: CustomerView,
     /// Its segment's visit frequency.
     pub visit_frequency: VisitFrequency,
     /// Last visit plus the frequency (`2026-11-23`); `null` when never

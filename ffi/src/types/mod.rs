@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use chrono::NaiveDate;
 use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{self as core, LanguageTag};
-use fieldsync_core::store::outbox::Rejection;
+use fieldsync_core::protocol::Rejection;
 use serde_json::Value;
 
 use crate::error::{FieldSyncError, Result};
@@ -25,7 +25,7 @@ use crate::error::{FieldSyncError, Result};
 pub use fieldsync_core::model::{
     PicklistKind, PicklistOption, Role, SegmentLabel, SegmentOption, Session, VisitFrequency,
 };
-pub use fieldsync_core::store::OutboxOperation;
+pub use fieldsync_core::protocol::{EntityKind, MutationOperation, RejectionCode};
 
 /// How often customers of a segment are visited: one of the Portal's 14
 /// codes.
@@ -136,7 +136,7 @@ pub struct SegmentLabel {
 /// What a local change does: create or update a customer, or put a
 /// customer in or take one out of a static customer segment.
 #[uniffi::remote(Enum)]
-pub enum OutboxOperation {
+pub enum MutationOperation {
     /// A customer made on the device.
     Create,
     /// Changed fields of a customer.
@@ -147,13 +147,44 @@ pub enum OutboxOperation {
     /// A manager or admin took a customer out of a static customer segment
     /// (`FieldStore.remove_from_customer_segment`).
     RemoveMember,
+    /// Never made on the device (the server's name for an operation it
+    /// does not know).
+    Unknown,
+}
+
+/// What a local change changes.
+#[uniffi::remote(Enum)]
+pub enum EntityKind {
+    /// A customer account (`entity_id` is the customer's id).
+    Customer,
+    /// A membership of a static customer segment (`entity_id` is
+    /// `<segment id>/<customer id>`).
+    CustomerSegmentMember,
+    /// Never made on the device (the server's name for an entity it does
+    /// not know).
+    Unknown,
+}
+
+/// The kind of a server's refusal, for the app to act on.
+#[uniffi::remote(Enum)]
+pub enum RejectionCode {
+    /// The user's role may not make this change.
+    Permission,
+    /// A value is not valid (`Rejection.field` names it).
+    Validation,
+    /// A segment or picklist value that is unknown, deleted or out of scope.
+    UnknownReference,
+    /// The customer or customer segment does not exist for this user.
+    NotFound,
+    /// A kind this version does not know (from a newer server).
+    Other,
 }
 
 /// Why the server refused a local change for good.
 #[uniffi::remote(Record)]
 pub struct Rejection {
-    /// `permission`, `validation`, `unknown_reference`, `not_found`, ...
-    pub code: String,
+    /// The kind of refusal.
+    pub code: RejectionCode,
     /// The field at fault, when there is one.
     pub field: Option<String>,
     /// The server's reason, in words.

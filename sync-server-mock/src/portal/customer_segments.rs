@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{CustomerSegment, CustomerSegmentDraft, RemoteCustomer, Session};
-use fieldsync_core::sync::protocol::SegmentMembership;
+use fieldsync_core::protocol::CustomerSegmentMembership;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -162,7 +162,7 @@ async fn set_member(
     segment_id: String,
     customer_id: String,
     member: bool,
-) -> Result<Json<SegmentMembership>> {
+) -> Result<Json<CustomerSegmentMembership>> {
     let (membership, _) = state
         .db
         .write(move |tx| {
@@ -182,7 +182,7 @@ pub async fn add_member(
     State(state): State<AppState>,
     Office(user): Office,
     Path((id, customer_id)): Path<(String, String)>,
-) -> Result<Json<SegmentMembership>> {
+) -> Result<Json<CustomerSegmentMembership>> {
     set_member(state, user, id, customer_id, true).await
 }
 
@@ -192,6 +192,6 @@ pub async fn remove_member(
     State(state): State<AppState>,
     Office(user): Office,
     Path((id, customer_id)): Path<(String, String)>,
-) -> Result<Json<SegmentMembership>> {
+) -> Result<Json<CustomerSegmentMembership>> {
     set_member(state, user, id, customer_id, false).await
 }

@@ -21,8 +21,8 @@ use fieldsync_core::model::{
     CustomerSegment, CustomerSegmentDefinition, CustomerSegmentKind, OrgScope, RemoteCustomer,
     cycle_error, inclusion_cycle,
 };
+use fieldsync_core::protocol::CustomerSegmentMembership;
 use fieldsync_core::sync::Collection;
-use fieldsync_core::sync::protocol::SegmentMembership;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::catalogue::{check_scope, record_scope_change};
@@ -253,7 +253,7 @@ pub fn membership(
     conn: &Connection,
     segment_id: &str,
     customer_id: &str,
-) -> Result<Option<(SegmentMembership, i64)>> {
+) -> Result<Option<(CustomerSegmentMembership, i64)>> {
     Ok(conn
         .prepare_cached(
             "SELECT member, version FROM customer_segment_members
@@ -261,7 +261,7 @@ pub fn membership(
         )?
         .query_row([segment_id, customer_id], |r| {
             Ok((
-                SegmentMembership {
+                CustomerSegmentMembership {
                     segment_id: segment_id.to_owned(),
                     customer_id: customer_id.to_owned(),
                     member: r.get(0)?,
@@ -273,7 +273,10 @@ pub fn membership(
 }
 
 /// The membership of a feed id (`segment/customer`).
-pub fn membership_by_key(conn: &Connection, key: &str) -> Result<Option<(SegmentMembership, i64)>> {
+pub fn membership_by_key(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<(CustomerSegmentMembership, i64)>> {
     // Ids have no '/' of their own in this server; split at the first.
     match key.split_once('/') {
         Some((segment, customer)) => membership(conn, segment, customer),
@@ -289,7 +292,7 @@ pub fn set_member(
     segment_id: &str,
     customer: &RemoteCustomer,
     member: bool,
-) -> Result<(SegmentMembership, i64)> {
+) -> Result<(CustomerSegmentMembership, i64)> {
     let current = membership(conn, segment_id, &customer.id)?;
     if let Some((m, version)) = &current
         && m.member == member
@@ -314,7 +317,7 @@ pub fn set_member(
         next_seq(conn)?
     ])?;
     Ok((
-        SegmentMembership {
+        CustomerSegmentMembership {
             segment_id: segment_id.to_owned(),
             customer_id: customer.id.clone(),
             member,

@@ -12,9 +12,9 @@ use fieldsync_core::ValidationReason;
 use fieldsync_core::model::{
     Customer, CustomerDraft, CustomerField, CustomerUpdate, RemoteCustomer, Session, validate_id,
 };
+use fieldsync_core::protocol::FieldConflict;
 use fieldsync_core::rules::{check_reference, check_segment_change};
 use fieldsync_core::sync::Collection;
-use fieldsync_core::sync::protocol::FieldConflict;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use fieldsync_core::model::{LanguageTag, Organization};
+use fieldsync_core::protocol::{ChangeOp, FeedChange, UserProfile};
 use fieldsync_core::sync::Collection;
-use fieldsync_core::sync::protocol::{ChangeOp, FeedChange, Profile};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::all_rows;
@@ -277,9 +277,9 @@ fn render(
             let (org, version) = organization(conn, &id)?.ok_or_else(missing)?;
             (version, false, serde_json::to_value(&org)?)
         }
-        Collection::Profile => {
+        Collection::UserProfile => {
             let (session, version) = profile(conn, &id)?.ok_or_else(missing)?;
-            let profile = Profile {
+            let profile = UserProfile {
                 user_id: session.user_id,
                 organization_id: session.organization_id,
                 role: session.role,

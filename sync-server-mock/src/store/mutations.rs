@@ -2,7 +2,7 @@
 //! as its effect: a replay (the device did not get the answer) gets the same
 //! outcome back and the mutation is never applied twice.
 
-use fieldsync_core::sync::protocol::MutationResult;
+use fieldsync_core::protocol::MutationResult;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
@@ -37,7 +37,7 @@ pub fn remember(
 mod tests {
     use chrono::Utc;
     use fieldsync_core::model::RemoteCustomer;
-    use fieldsync_core::store::outbox::Rejection;
+    use fieldsync_core::protocol::Rejection;
 
     use super::*;
     use crate::store::Db;
@@ -63,7 +63,7 @@ mod tests {
         let rejected = MutationResult::Rejected {
             mutation_id: "m1".into(),
             rejection: Rejection {
-                code: "permission".into(),
+                code: fieldsync_core::protocol::RejectionCode::Permission,
                 field: Some("segment_id".into()),
                 reason: "read-only".into(),
             },

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldsync_core::model::RemoteCustomer;
 use fieldsync_core::model::profile::{CustomerProfile, Transaction, TransactionKind};
+use fieldsync_core::protocol::CustomerSegmentMembership;
 use fieldsync_core::sync::Collection;
-use fieldsync_core::sync::protocol::SegmentMembership;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{all_rows, next_seq, record_visibility, reserve_seq};
@@ -291,7 +291,7 @@ pub fn follow_customer(conn: &Connection, customer_id: &str, old: &str, new: &st
     for segment in &segments {
         touch(
             Collection::CustomerSegmentMembers,
-            &SegmentMembership::key(segment, customer_id),
+            &CustomerSegmentMembership::key(segment, customer_id),
             "UPDATE customer_segment_members SET organization_id = ?1, seq = ?2
              WHERE segment_id = ?3 AND customer_id = ?4",
             &[segment, customer_id],

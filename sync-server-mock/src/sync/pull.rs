@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use fieldsync_core::ValidationReason;
-use fieldsync_core::sync::protocol::ChangePage;
+use fieldsync_core::protocol::ChangePage;
 use serde::Deserialize;
 
 use super::cursor::Cursor;

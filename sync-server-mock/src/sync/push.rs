@@ -15,11 +15,13 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
-use fieldsync_core::model::{CustomerDraft, Role, Session, validate_id};
-use fieldsync_core::store::outbox::Rejection;
-use fieldsync_core::sync::protocol::{Mutation, MutationResult, PushRequest, PushResponse};
-use fieldsync_core::sync::protocol::{SEGMENT_MEMBER_ENTITY, SegmentMembership};
-use fieldsync_core::{Entity, Error as CoreError, ReferenceProblem, ValidationReason};
+use fieldsync_core::model::{CustomerDraft, Session, validate_id};
+use fieldsync_core::protocol::{
+    CustomerSegmentMembership, EntityKind, Mutation, MutationOperation, MutationResult,
+    PushRequest, PushResponse, Rejection,
+};
+use fieldsync_core::rules::{self, CatalogueEntryState};
+use fieldsync_core::{Entity, Error as CoreError, ValidationReason};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -30,12 +32,8 @@ use crate::store::customer_segments;
 use crate::store::customers::{self, UpdateRequest};
 use crate::store::mutations;
 
-/// Most mutations accepted in one request.
-pub const MAX_BATCH: usize = 500;
-
-/// The entity of customer creates and updates; the other one devices push
-/// is `SEGMENT_MEMBER_ENTITY` (static customer segment memberships).
-const CUSTOMER: &str = "customer";
+/// Most mutations accepted in one request: the device's own bound.
+pub const MAX_BATCH: usize = fieldsync_core::sync::MAX_PUSH_BATCH_SIZE;
 
 pub async fn mutations(
     State(state): State<AppState>,
@@ -84,11 +82,7 @@ fn rejected(
     m: &Mutation,
     err: &ApiError,
 ) -> Result<MutationResult> {
-    let code = match err.code() {
-        code @ ("permission" | "not_found" | "unknown_reference") => code,
-        _ => "validation",
-    };
-    let current = if m.entity == CUSTOMER {
+    let current = if m.entity == EntityKind::Customer {
         customers::visible_customer(conn, &m.entity_id, &user.organization_id)?
     } else {
         None
@@ -96,7 +90,7 @@ fn rejected(
     Ok(MutationResult::Rejected {
         mutation_id: m.mutation_id.clone(),
         rejection: Rejection {
-            code: code.to_owned(),
+            code: err.rejection_code(),
             field: err.field().map(str::to_owned),
             reason: err.reason(),
         },
@@ -105,17 +99,19 @@ fn rejected(
 }
 
 fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
-    if m.entity == SEGMENT_MEMBER_ENTITY {
-        return apply_membership(conn, user, m);
+    match m.entity {
+        EntityKind::Customer => apply_customer(conn, user, m),
+        EntityKind::CustomerSegmentMember => apply_membership(conn, user, m),
+        EntityKind::Unknown => Err(ApiError::invalid("entity", ValidationReason::UnknownCode)),
     }
-    if m.entity != CUSTOMER {
-        return Err(ApiError::invalid("entity", ValidationReason::UnknownCode));
-    }
+}
+
+fn apply_customer(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
     validate_id("entity_id", &m.entity_id)?;
     let now = Utc::now();
     let mutation_id = m.mutation_id.clone();
-    match m.operation.as_str() {
-        "create" => {
+    match m.operation {
+        MutationOperation::Create => {
             let (draft, org) = CustomerDraft::from_changes(&m.changes)?;
             if org.as_ref().is_some_and(|o| *o != user.organization_id) {
                 return Err(ApiError::Forbidden(
@@ -136,7 +132,7 @@ fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResu
                 version: created.version,
             })
         }
-        "update" => {
+        MutationOperation::Update => {
             // `base_version: null` marks a change the device made while the
             // customer was still new to it (before it heard its create was
             // accepted): see `UpdateRequest::made_while_new`.
@@ -164,7 +160,9 @@ fn apply(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResu
                 }
             })
         }
-        _ => Err(ApiError::invalid(
+        MutationOperation::AddMember
+        | MutationOperation::RemoveMember
+        | MutationOperation::Unknown => Err(ApiError::invalid(
             "operation",
             ValidationReason::UnknownCode,
         )),
@@ -185,23 +183,16 @@ fn membership_field<'a>(m: &'a Mutation, field: &str) -> Result<&'a str> {
 
 /// A manager's or admin's change to a static customer segment on the
 /// device: `add_member` / `remove_member` with changes `{"segment_id",
-/// "customer_id"}` and entity id `segment_id/customer_id`. Technicians are
-/// refused (`permission`); the segment must be live, in scope of the
-/// user's organization (`unknown_reference`) and static (`validation`,
-/// `DefinedByConditions`); the customer must be one of the user's
+/// "customer_id"}` and entity id `segment_id/customer_id`. The segment must
+/// be live and in scope of the user's organization (`unknown_reference`);
+/// then core's rule decides, as on the device: technicians are refused
+/// (`permission`) and only static segments are edited (`validation`,
+/// `DefinedByConditions`). The customer must be one of the user's
 /// organization (`not_found`). Applied answers the membership's version.
 fn apply_membership(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
-    if user.role == Role::Technician {
-        return Err(ApiError::RuleAt {
-            field: "segment_id".into(),
-            error: CoreError::NotPermitted {
-                action: "put customers in or take them out of a customer segment",
-            },
-        });
-    }
-    let member = match m.operation.as_str() {
-        "add_member" => true,
-        "remove_member" => false,
+    let member = match m.operation {
+        MutationOperation::AddMember => true,
+        MutationOperation::RemoveMember => false,
         _ => {
             return Err(ApiError::invalid(
                 "operation",
@@ -211,25 +202,31 @@ fn apply_membership(conn: &Connection, user: &Session, m: &Mutation) -> Result<M
     };
     let segment_id = membership_field(m, "segment_id")?;
     let customer_id = membership_field(m, "customer_id")?;
-    if m.entity_id != SegmentMembership::key(segment_id, customer_id) {
+    if m.entity_id != CustomerSegmentMembership::key(segment_id, customer_id) {
         return Err(ApiError::invalid("entity_id", ValidationReason::Malformed));
     }
-    let unavailable = |problem| {
-        ApiError::Rule(CoreError::UnavailableReference {
-            field: "segment_id",
-            id: segment_id.to_owned(),
-            problem,
-        })
-    };
-    let segment = match customer_segments::get(conn, segment_id)? {
-        None => return Err(unavailable(ReferenceProblem::Unknown)),
-        Some(s) if s.deleted => return Err(unavailable(ReferenceProblem::Deleted)),
-        Some(s) if !s.segment.scope.covers(&user.organization_id) => {
-            return Err(unavailable(ReferenceProblem::OutOfScope));
-        }
-        Some(s) => s.segment,
-    };
-    customer_segments::require_static(&segment, "segment_id")?;
+    let stored = customer_segments::get(conn, segment_id)?;
+    let state = stored.as_ref().map(|s| CatalogueEntryState {
+        scope: s.segment.scope.clone(),
+        deleted: s.deleted,
+    });
+    rules::check_reference(
+        "segment_id",
+        segment_id,
+        state.as_ref(),
+        &user.organization_id,
+    )?;
+    let segment = stored
+        .map(|s| s.segment)
+        .ok_or_else(|| ApiError::Internal("a checked segment disappeared".into()))?;
+    rules::check_static_membership_edit(user.role, segment.kind).map_err(|error| match error {
+        // The refusal names the field the device sent, as every rule does.
+        error @ CoreError::NotPermitted { .. } => ApiError::RuleAt {
+            field: "segment_id".into(),
+            error,
+        },
+        other => ApiError::Rule(other),
+    })?;
     let customer = customers::visible_customer(conn, customer_id, &user.organization_id)?
         .filter(|c| !c.deleted)
         .ok_or_else(|| {

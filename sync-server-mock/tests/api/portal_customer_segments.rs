@@ -1,7 +1,7 @@
 //! The Portal's customer segments, their static members, customer profiles
 //! and transactions, and what the feed and pushes make of them.
 
-use fieldsync_core::sync::protocol::{Mutation, PushRequest, SegmentMembership};
+use fieldsync_core::protocol::{CustomerSegmentMembership, Mutation, PushRequest};
 use serde_json::{Value, json};
 
 use crate::support::{Api, demo, new_id, of, read_as, to_json};
@@ -308,7 +308,7 @@ async fn static_members_are_put_in_and_taken_out_and_reach_the_feed() {
         .put(&format!("{BASE}/cs-vip/members/cust-north-2"), json!(null))
         .await
         .expect(200);
-    let _: SegmentMembership = read_as(&added);
+    let _: CustomerSegmentMembership = read_as(&added);
     assert_eq!(added["member"], true);
     // Again: nothing changes.
     admin
@@ -379,7 +379,7 @@ async fn static_members_are_put_in_and_taken_out_and_reach_the_feed() {
     );
     assert_eq!(
         changes[0]["id"],
-        SegmentMembership::key("cs-vip", "cust-north-2")
+        CustomerSegmentMembership::key("cs-vip", "cust-north-2")
     );
     assert_eq!(changes[1]["id"], "cs-vip/cust-north-1");
 }
@@ -590,9 +590,9 @@ fn membership(op: &str, segment: &str, customer: &str) -> Mutation {
     };
     Mutation {
         mutation_id: new_id(),
-        entity: "customer_segment_member".into(),
-        entity_id: SegmentMembership::key(segment, customer),
-        operation: op.into(),
+        entity: fieldsync_core::protocol::EntityKind::CustomerSegmentMember,
+        entity_id: CustomerSegmentMembership::key(segment, customer),
+        operation: serde_json::from_value(serde_json::json!(op)).unwrap(),
         changes,
         base_version: None,
     }

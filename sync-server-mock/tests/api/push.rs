@@ -2,7 +2,7 @@
 //! idempotency and field-level conflicts.
 
 use fieldsync_core::model::RemoteCustomer;
-use fieldsync_core::sync::protocol::{MutationResult, PushRequest};
+use fieldsync_core::protocol::{MutationResult, PushRequest};
 use serde_json::{Value, json};
 
 use crate::support::{Api, create, demo, mutation, new_id, read_as, update};
@@ -403,7 +403,7 @@ fn rejection(result: &MutationResult) -> (&str, Option<&str>, Option<&RemoteCust
         MutationResult::Rejected {
             rejection, current, ..
         } => (
-            rejection.code.as_str(),
+            rejection.code.code(),
             rejection.field.as_deref(),
             current.as_ref(),
         ),

@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use fieldsync_core::sync::protocol::{
+use fieldsync_core::protocol::{
     ChangePage, LoginRequest, LoginResponse, Mutation, PushRequest, PushResponse,
 };
 use reqwest::header::HeaderMap;
@@ -320,9 +320,9 @@ pub fn mutation(id: &str, operation: &str, changes: Value, base_version: Option<
     };
     Mutation {
         mutation_id: new_id(),
-        entity: "customer".into(),
+        entity: fieldsync_core::protocol::EntityKind::Customer,
         entity_id: id.into(),
-        operation: operation.into(),
+        operation: serde_json::from_value(serde_json::Value::from(operation)).unwrap(),
         changes,
         base_version,
     }

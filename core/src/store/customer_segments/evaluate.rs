@@ -22,10 +22,12 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params, params_from_iter};
 
 use super::compile::{EVALUATION_FROM, Shape, compile};
-use super::profiles::refresh_rfm_if_dirty;
-use crate::error::Result;
+use super::customer_segment_kind;
+use crate::error::{Entity, Error, Result, ValidationReason};
+use crate::model::CustomerSegmentKind;
 use crate::model::criteria::Criteria;
-use crate::store::query_all;
+use crate::store::purchases::refresh_rfm_if_stale;
+use crate::store::{Store, journal, query_all};
 
 /// Above this many changed customers a flexi segment is re-evaluated in
 /// full: one scan beats thousands of single-customer queries.
@@ -45,7 +47,7 @@ pub(crate) enum Mode {
 
 /// What one refresh did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SegmentRefresh {
+pub struct CustomerSegmentRefresh {
     /// Segments evaluated over all customers.
     pub full_evaluations: u32,
     /// (segment, customer) pairs evaluated one by one.
@@ -218,18 +220,20 @@ fn evaluate_customer(
 }
 
 /// Brings conditional segments up to date (see the module comment).
-pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Result<SegmentRefresh> {
-    let mut outcome = SegmentRefresh::default();
+pub(crate) fn refresh(
+    conn: &Connection,
+    today: NaiveDate,
+    mode: &Mode,
+) -> Result<CustomerSegmentRefresh> {
+    let mut outcome = CustomerSegmentRefresh::default();
     let local = matches!(mode, Mode::Customers(_));
-    let rfm_changed = !local && refresh_rfm_if_dirty(conn)?;
+    let rfm_changed = !local && refresh_rfm_if_stale(conn)?;
     // After a large pull the changed customers are not loaded: flexi
     // segments are then evaluated in full (memory stays flat).
     let (dirty, many): (Vec<String>, bool) = match mode {
         Mode::Customers(ids) => (ids.clone(), ids.len() > INCREMENTAL_LIMIT),
         _ => {
-            let mut stmt =
-                conn.prepare_cached("SELECT customer_id FROM segment_dirty_customers LIMIT ?1")?;
-            let ids = query_all(&mut stmt, [INCREMENTAL_LIMIT as i64 + 1], |r| Ok(r.get(0)?))?;
+            let ids = journal::changed_customers(conn, INCREMENTAL_LIMIT + 1)?;
             let many = ids.len() > INCREMENTAL_LIMIT;
             (if many { Vec::new() } else { ids }, many)
         }
@@ -280,13 +284,42 @@ pub(crate) fn refresh(conn: &Connection, today: NaiveDate, mode: &Mode) -> Resul
         }
     }
     if local {
-        let mut stmt =
-            conn.prepare_cached("DELETE FROM segment_dirty_customers WHERE customer_id = ?1")?;
-        for id in &dirty {
-            stmt.execute([id])?;
-        }
+        journal::forget_customers(conn, &dirty)?;
     } else {
-        conn.execute("DELETE FROM segment_dirty_customers", [])?;
+        journal::forget_all_customers(conn)?;
     }
     Ok(outcome)
+}
+
+impl Store {
+    /// Brings every conditional segment up to date: definitions that
+    /// changed, flexi segments after data changes, RFM scores. The sync
+    /// engine runs this after each run; apps may call it when the day
+    /// changes.
+    pub fn refresh_customer_segments(&self) -> Result<CustomerSegmentRefresh> {
+        self.write(|tx| refresh(tx, self.clock().today(), &Mode::Stale))
+    }
+
+    /// Takes a new snapshot of a conditional segment (or re-evaluates a
+    /// flexi one in full), and brings the others up to date.
+    pub fn refresh_customer_segment(&self, id: &str) -> Result<CustomerSegmentRefresh> {
+        self.write(|tx| {
+            match customer_segment_kind(tx, id)? {
+                None => {
+                    return Err(Error::NotFound {
+                        entity: Entity::CustomerSegment,
+                        id: id.to_owned(),
+                    });
+                }
+                Some((CustomerSegmentKind::Static, _)) => {
+                    return Err(Error::invalid(
+                        "segment_id",
+                        ValidationReason::NotConditional,
+                    ));
+                }
+                Some(_) => {}
+            }
+            refresh(tx, self.clock().today(), &Mode::Force(id.to_owned()))
+        })
+    }
 }

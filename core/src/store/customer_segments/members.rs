@@ -2,18 +2,18 @@
 //! the device (uploaded through the outbox), and the return to the
 //! server's state when it refuses an edit.
 
-use chrono::Utc;
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
-use super::{after_local_change, mark_dirty, segment_kind};
+use super::{customer_segment_kind, follow_local_edits};
 use crate::error::{Entity, Error, Result};
 use crate::model::CustomerSegmentKind;
+use crate::protocol::{CustomerSegmentMembership, EntityKind, MutationOperation};
 use crate::rules;
-use crate::store::outbox::{self, OutboxOperation};
+use crate::store::outbox::{self, NewEntry};
 use crate::store::session::require_session;
-use crate::store::{Store, query_all};
-use crate::sync::protocol::{SEGMENT_MEMBER_ENTITY, SegmentMembership};
+use crate::store::{Store, journal, query_all};
 
 /// Rebuilds a static segment's members from the server's, replaying the
 /// pending local edits in order.
@@ -30,15 +30,29 @@ pub(super) fn restore_static_members(conn: &Connection, segment_id: &str) -> Res
         "SELECT operation, changes FROM outbox
          WHERE entity = ?1 AND state = 'pending' AND substr(entity_id, 1, length(?2)) = ?2 ORDER BY seq",
     )?;
-    let edits = query_all(&mut stmt, params![SEGMENT_MEMBER_ENTITY, prefix], |r| {
-        let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(1)?)?;
-        Ok((r.get::<_, String>(0)?, changes))
-    })?;
+    let edits = query_all(
+        &mut stmt,
+        params![EntityKind::CustomerSegmentMember.code(), prefix],
+        |r| {
+            let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(1)?)?;
+            let operation = MutationOperation::from_code(&r.get::<_, String>(0)?);
+            Ok((operation, changes))
+        },
+    )?;
     for (operation, changes) in edits {
         let Some(customer_id) = changes.get("customer_id").and_then(Value::as_str) else {
             continue;
         };
-        set_member(conn, segment_id, customer_id, operation == "add_member")?;
+        let member = match operation {
+            Some(MutationOperation::AddMember) => true,
+            Some(MutationOperation::RemoveMember) => false,
+            _ => {
+                return Err(Error::CorruptData {
+                    what: "outbox operation",
+                });
+            }
+        };
+        set_member(conn, segment_id, customer_id, member)?;
     }
     Ok(())
 }
@@ -62,9 +76,9 @@ fn set_member(
 
 /// Applies static memberships from the server. A membership with a local
 /// edit waiting for upload keeps the local state until the server answers.
-pub fn apply_segment_memberships(
+pub fn apply_customer_segment_memberships(
     conn: &Connection,
-    memberships: &[SegmentMembership],
+    memberships: &[CustomerSegmentMembership],
 ) -> Result<usize> {
     let mut changed = 0;
     for m in memberships {
@@ -75,16 +89,16 @@ pub fn apply_segment_memberships(
         };
         conn.prepare_cached(sql)?
             .execute([&m.segment_id, &m.customer_id])?;
-        let key = SegmentMembership::key(&m.segment_id, &m.customer_id);
-        if outbox::has_pending(conn, SEGMENT_MEMBER_ENTITY, &key)? {
+        let key = CustomerSegmentMembership::key(&m.segment_id, &m.customer_id);
+        if outbox::has_pending(conn, EntityKind::CustomerSegmentMember, &key)? {
             continue;
         }
         let is_static = matches!(
-            segment_kind(conn, &m.segment_id)?,
+            customer_segment_kind(conn, &m.segment_id)?,
             None | Some((CustomerSegmentKind::Static, _))
         );
         if is_static && set_member(conn, &m.segment_id, &m.customer_id, m.member)? {
-            mark_dirty(conn, &m.customer_id)?;
+            journal::customer_changed(conn, &m.customer_id)?;
             changed += 1;
         }
     }
@@ -93,14 +107,14 @@ pub fn apply_segment_memberships(
 
 /// After the server refused a membership edit: back to the server's state
 /// (with the other pending edits replayed).
-pub(crate) fn restore_membership(conn: &Connection, key: &str) -> Result<()> {
-    let Some((segment_id, customer_id)) = key.split_once('/') else {
+pub(crate) fn restore_membership(conn: &Connection, key: &str, today: NaiveDate) -> Result<()> {
+    let Some((segment_id, customer_id)) = CustomerSegmentMembership::split_key(key) else {
         return Err(Error::CorruptData {
             what: "membership key",
         });
     };
     restore_static_members(conn, segment_id)?;
-    after_local_change(conn, customer_id)
+    follow_local_edits(conn, vec![customer_id.to_owned()], today)
 }
 
 impl Store {
@@ -122,9 +136,10 @@ impl Store {
     }
 
     fn edit_membership(&self, segment_id: &str, customer_id: &str, member: bool) -> Result<bool> {
-        self.write(|tx| {
+        let now = self.clock().now();
+        self.edit_customers(|tx| {
             let session = require_session(tx)?;
-            let Some((kind, org)) = segment_kind(tx, segment_id)? else {
+            let Some((kind, org)) = customer_segment_kind(tx, segment_id)? else {
                 return Err(Error::NotFound {
                     entity: Entity::CustomerSegment,
                     id: segment_id.to_owned(),
@@ -150,7 +165,7 @@ impl Store {
                 });
             }
             if !set_member(tx, segment_id, customer_id, member)? {
-                return Ok(false);
+                return Ok((false, Vec::new()));
             }
             let changes: Map<String, Value> = [
                 ("segment_id".to_owned(), Value::from(segment_id)),
@@ -162,22 +177,31 @@ impl Store {
                 .into_iter()
                 .collect();
             let operation = if member {
-                OutboxOperation::AddMember
+                MutationOperation::AddMember
             } else {
-                OutboxOperation::RemoveMember
+                MutationOperation::RemoveMember
             };
             outbox::append(
                 tx,
-                SEGMENT_MEMBER_ENTITY,
-                &SegmentMembership::key(segment_id, customer_id),
-                operation,
-                &changes,
-                &previous,
-                None,
-                Utc::now(),
+                &NewEntry {
+                    entity: EntityKind::CustomerSegmentMember,
+                    entity_id: &CustomerSegmentMembership::key(segment_id, customer_id),
+                    operation,
+                    changes,
+                    previous,
+                    base_version: None,
+                    created_at: now,
+                },
             )?;
-            after_local_change(tx, customer_id)?;
-            Ok(true)
+            Ok((true, vec![customer_id.to_owned()]))
         })
+    }
+
+    /// Applies static memberships from the server.
+    pub fn apply_customer_segment_memberships(
+        &self,
+        memberships: &[CustomerSegmentMembership],
+    ) -> Result<usize> {
+        self.write(|tx| apply_customer_segment_memberships(tx, memberships))
     }
 }

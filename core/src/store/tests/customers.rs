@@ -37,7 +37,7 @@ fn creating_queues_the_set_fields_only() {
     let entries = store.pending_changes(10).unwrap();
     assert_eq!(entries.len(), 1);
     let e = &entries[0];
-    assert_eq!(e.operation, OutboxOperation::Create);
+    assert_eq!(e.operation, crate::protocol::MutationOperation::Create);
     assert_eq!(e.entity_id, c.id);
     assert_eq!(e.base_version, None);
     assert_eq!(
@@ -233,7 +233,10 @@ fn a_technician_edits_the_other_fields_of_an_existing_customer() {
     store.update_customer(&c.id, &update).unwrap();
     let entries = store.pending_changes(10).unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].operation, OutboxOperation::Update);
+    assert_eq!(
+        entries[0].operation,
+        crate::protocol::MutationOperation::Update
+    );
     assert_eq!(entries[0].base_version, Some(7));
     assert_eq!(
         serde_json::Value::Object(entries[0].changes.clone()),

@@ -58,7 +58,8 @@ async fn a_cancelled_run_keeps_the_applied_pages_and_the_next_run_resumes() {
         Stalling(scripted.clone()),
         password(),
         SyncSettings::default(),
-    );
+    )
+    .unwrap();
     let run = tokio::time::timeout(Duration::from_millis(50), stalling.sync()).await;
     assert!(run.is_err(), "the run was cut off");
     assert_eq!(
@@ -66,7 +67,13 @@ async fn a_cancelled_run_keeps_the_applied_pages_and_the_next_run_resumes() {
         SyncState::Idle,
         "no stale 'syncing'"
     );
-    assert_eq!(store.read(state::cursor).unwrap().as_deref(), Some("c1"));
+    assert_eq!(
+        store
+            .read(crate::store::sync_state::cursor)
+            .unwrap()
+            .as_deref(),
+        Some("c1")
+    );
 
     let resumed = engine(&store, &scripted);
     resumed.sync().await.unwrap();
@@ -97,7 +104,8 @@ async fn only_one_run_at_a_time() {
         Stalling(scripted),
         password(),
         SyncSettings::default(),
-    );
+    )
+    .unwrap();
     let first = engine.sync();
     tokio::pin!(first);
     assert!(

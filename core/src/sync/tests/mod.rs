@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::protocol::*;
 use super::*;
 use crate::model::{Role, Session};
+use crate::protocol::*;
 use crate::store::Store;
 
 pub(super) type PullFn =
@@ -181,6 +181,7 @@ pub(super) fn engine(store: &Arc<Store>, transport: &Arc<Scripted>) -> SyncEngin
         password(),
         SyncSettings::default(),
     )
+    .unwrap()
 }
 
 #[derive(Default)]

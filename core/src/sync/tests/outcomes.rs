@@ -7,8 +7,8 @@ use serde_json::json;
 use super::*;
 use crate::error::Error;
 use crate::model::{CustomerDraft, CustomerUpdate, LanguageTag, Role, Session};
+use crate::protocol::{Rejection, RejectionCode};
 use crate::store::Store;
-use crate::store::outbox::Rejection;
 
 #[tokio::test]
 async fn a_rejected_change_is_set_aside_without_blocking_the_ones_behind_it() {
@@ -32,7 +32,7 @@ async fn a_rejected_change_is_set_aside_without_blocking_the_ones_behind_it() {
                             MutationResult::Rejected {
                                 mutation_id: m.mutation_id.clone(),
                                 rejection: Rejection {
-                                    code: "validation".into(),
+                                    code: crate::protocol::RejectionCode::Validation,
                                     field: Some("name".into()),
                                     reason: "is taken".into(),
                                 },
@@ -134,7 +134,7 @@ async fn refused_segment_change(
                 results: vec![MutationResult::Rejected {
                     mutation_id: req.mutations[0].mutation_id.clone(),
                     rejection: Rejection {
-                        code: "permission".into(),
+                        code: RejectionCode::Permission,
                         field: Some("segment_id".into()),
                         reason: "role changed".into(),
                     },
@@ -284,7 +284,13 @@ async fn unreadable_records_are_skipped_not_fatal() {
             .len(),
         1
     );
-    assert_eq!(store.read(state::cursor).unwrap().as_deref(), Some("c3"));
+    assert_eq!(
+        store
+            .read(crate::store::sync_state::cursor)
+            .unwrap()
+            .as_deref(),
+        Some("c3")
+    );
 }
 
 #[tokio::test]
@@ -292,7 +298,7 @@ async fn the_profile_in_the_feed_updates_the_session() {
     let store = store();
     let profile = FeedChange {
         seq: 5,
-        collection: Collection::Profile,
+        collection: Collection::UserProfile,
         op: ChangeOp::Upsert,
         id: "tech".into(),
         version: 2,

@@ -44,7 +44,13 @@ async fn a_run_pushes_then_pulls_every_page_and_stores_the_cursor() {
         ),
         (2, 2, 0)
     );
-    assert_eq!(store.read(state::cursor).unwrap().as_deref(), Some("c2"));
+    assert_eq!(
+        store
+            .read(crate::store::sync_state::cursor)
+            .unwrap()
+            .as_deref(),
+        Some("c2")
+    );
     let en = LanguageTag::parse("en").unwrap();
     assert_eq!(store.segment_options(&en).unwrap().len(), 2);
 
@@ -228,7 +234,8 @@ async fn wrong_credentials_and_no_credentials_are_unauthorized() {
         transport.clone(),
         Credentials::None,
         SyncSettings::default(),
-    );
+    )
+    .unwrap();
     assert!(matches!(engine.sync().await, Err(Error::Unauthorized)));
     assert!(matches!(
         engine.login("tech", "wrong").await,

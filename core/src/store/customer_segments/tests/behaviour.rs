@@ -5,9 +5,10 @@ use serde_json::json;
 
 use super::*;
 use crate::error::{Error, ValidationReason};
-use crate::store::OutboxOperation;
+use crate::protocol::{
+    CustomerSegmentMembership, EntityKind, MutationOperation, MutationResult, RejectionCode,
+};
 use crate::sync::apply::apply_push_results;
-use crate::sync::protocol::{MutationResult, SEGMENT_MEMBER_ENTITY, SegmentMembership};
 
 fn retail() -> serde_json::Value {
     json!({"attribute": "segment_id", "op": "equals", "value": "seg-retail"})
@@ -32,8 +33,8 @@ fn seed_catalogue(store: &Store) {
         .unwrap();
 }
 
-fn membership(segment: &str, customer: &str, member: bool) -> SegmentMembership {
-    SegmentMembership {
+fn membership(segment: &str, customer: &str, member: bool) -> CustomerSegmentMembership {
+    CustomerSegmentMembership {
         segment_id: segment.into(),
         customer_id: customer.into(),
         member,
@@ -207,7 +208,7 @@ fn segments_of_a_customer_come_by_priority_and_the_first_is_primary() {
         .unwrap();
     store.refresh_customer_segments().unwrap();
     let of_anna: Vec<_> = store
-        .segments_of_customer("a")
+        .customer_segments_of("a")
         .unwrap()
         .into_iter()
         .map(|s| s.id)
@@ -334,7 +335,7 @@ fn managers_edit_static_segments_through_the_outbox() {
         ])
         .unwrap();
     store
-        .apply_segment_memberships(&[membership("cs-vip", "a", true)])
+        .apply_customer_segment_memberships(&[membership("cs-vip", "a", true)])
         .unwrap();
     store.refresh_customer_segments().unwrap();
     assert_eq!(members(&store, "cs-not-vip"), ids(&["b", "c", "d"]));
@@ -352,14 +353,14 @@ fn managers_edit_static_segments_through_the_outbox() {
     );
     let pending = store.pending_changes(10).unwrap();
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].entity, SEGMENT_MEMBER_ENTITY);
+    assert_eq!(pending[0].entity, EntityKind::CustomerSegmentMember);
     assert_eq!(pending[0].entity_id, "cs-vip/b");
-    assert_eq!(pending[0].operation, OutboxOperation::AddMember);
+    assert_eq!(pending[0].operation, MutationOperation::AddMember);
     assert_eq!(pending[0].changes["customer_id"], "b");
 
     // The server's older state does not undo the pending edit.
     store
-        .apply_segment_memberships(&[membership("cs-vip", "b", false)])
+        .apply_customer_segment_memberships(&[membership("cs-vip", "b", false)])
         .unwrap();
     assert_eq!(members(&store, "cs-vip"), ids(&["a", "b"]));
 
@@ -371,13 +372,14 @@ fn managers_edit_static_segments_through_the_outbox() {
                 &pending,
                 &[MutationResult::Rejected {
                     mutation_id: pending[0].mutation_id.clone(),
-                    rejection: crate::store::outbox::Rejection {
-                        code: "permission".into(),
+                    rejection: crate::protocol::Rejection {
+                        code: RejectionCode::Permission,
                         field: Some("segment_id".into()),
                         reason: "no".into(),
                     },
                     current: None,
                 }],
+                store.clock(),
             )
         })
         .unwrap();
@@ -394,7 +396,7 @@ fn managers_edit_static_segments_through_the_outbox() {
         .find(|e| e.rejection.is_none())
         .unwrap()
         .clone();
-    assert_eq!(removal.operation, OutboxOperation::RemoveMember);
+    assert_eq!(removal.operation, MutationOperation::RemoveMember);
     store
         .write(|tx| {
             apply_push_results(
@@ -404,6 +406,7 @@ fn managers_edit_static_segments_through_the_outbox() {
                     mutation_id: removal.mutation_id.clone(),
                     version: 3,
                 }],
+                store.clock(),
             )
         })
         .unwrap();
@@ -544,4 +547,30 @@ fn another_organizations_segment_is_not_shown_and_statics_are_not_refreshed() {
         store.refresh_customer_segment("cs-nope"),
         Err(Error::NotFound { .. })
     ));
+}
+
+#[test]
+fn dates_are_the_store_clocks_not_the_machines() {
+    // "Visited in the last 30 days", the same data on two dates: Anna's
+    // visit (10 days before the tests' date) counts on that date and no
+    // longer 30 days later, whatever the machine's clock says.
+    let visited = json!({"attribute": "last_visit", "op": "within_last_days", "days": 30});
+    let on = |store: Store| {
+        store
+            .apply_customer_segment_changes(&[Change::Upsert(conditional(
+                "cs-recent",
+                1,
+                true,
+                visited.clone(),
+            ))])
+            .unwrap();
+        store.refresh_customer_segments().unwrap();
+        members(&store, "cs-recent")
+    };
+    assert_eq!(on(store_with(&fixture(), Role::Manager)), ids(&["a"]));
+    let later = today().checked_add_days(chrono::Days::new(30)).unwrap();
+    let store = store_with(&fixture(), Role::Manager).with_clock(std::sync::Arc::new(
+        crate::clock::FixedDateClock::new(later),
+    ));
+    assert_eq!(on(store), ids(&[]));
 }

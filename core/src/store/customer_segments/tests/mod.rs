@@ -12,8 +12,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use self::reference::World;
-use super::today;
+use crate::clock::FixedDateClock;
 use crate::model::criteria::Criteria;
 use crate::model::profile::*;
 use crate::model::*;
@@ -21,6 +23,19 @@ use crate::store::{Change, Store};
 
 pub(super) fn now() -> DateTime<Utc> {
     "2026-11-23T08:00:00Z".parse().unwrap()
+}
+
+/// The date every test store evaluates on (its clock is fixed), so no test
+/// depends on the machine's date or time zone.
+pub(super) fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+/// An empty store on the tests' date.
+pub(super) fn dated_store() -> Store {
+    Store::open_in_memory()
+        .unwrap()
+        .with_clock(Arc::new(FixedDateClock::new(today())))
 }
 
 pub(super) fn ago(days: u64) -> NaiveDate {
@@ -106,7 +121,7 @@ pub(super) fn static_segment(id: &str, priority: i64) -> CustomerSegment {
 
 /// A store holding `world`, signed in as `role` in org-north.
 pub(super) fn store_with(world: &World, role: Role) -> Store {
-    let store = Store::open_in_memory().unwrap();
+    let store = dated_store();
     store
         .set_session(&Session::new("u1", "org-north", role))
         .unwrap();
@@ -518,7 +533,7 @@ fn every_attribute_and_operator() {
         .apply_customer_segment_changes(&[Change::Upsert(static_segment("cs-static", 0))])
         .unwrap();
     store
-        .apply_segment_memberships(&[crate::sync::protocol::SegmentMembership {
+        .apply_customer_segment_memberships(&[crate::protocol::CustomerSegmentMembership {
             segment_id: "cs-static".into(),
             customer_id: "b".into(),
             member: true,

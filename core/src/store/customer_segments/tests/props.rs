@@ -10,7 +10,7 @@ use super::*;
 use crate::model::criteria::{
     Attribute, CampaignAction, DateTest, Measure, NumberTest, Test, TextTest, ValueType, Window,
 };
-use crate::sync::protocol::SegmentMembership;
+use crate::protocol::CustomerSegmentMembership;
 
 const CITIES: [&str; 3] = ["Brno", "Praha", "Ostrava"];
 const WORDS: [&str; 3] = ["x", "y", "seg-retail"];
@@ -316,9 +316,9 @@ proptest! {
         ]).unwrap();
         let static_members: Vec<_> = world.members["cs-static"]
             .iter()
-            .map(|c| SegmentMembership { segment_id: "cs-static".into(), customer_id: c.clone(), member: true })
+            .map(|c| CustomerSegmentMembership { segment_id: "cs-static".into(), customer_id: c.clone(), member: true })
             .collect();
-        store.apply_segment_memberships(&static_members).unwrap();
+        store.apply_customer_segment_memberships(&static_members).unwrap();
         store.refresh_customer_segments().unwrap();
 
         let check = |world: &mut World, store: &Store| -> Result<(), TestCaseError> {

@@ -1,12 +1,13 @@
-//! The sync engine's durable bookkeeping: the pull cursor, the last
-//! successful sync, and the log of fields that lost a conflict.
+//! The sync engine's durable bookkeeping, kept in the store: the pull
+//! cursor, the last successful sync, and the log of fields that lost a
+//! conflict.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
+use super::{Store, query_all};
 use crate::error::Result;
-use crate::store::{Store, query_all};
 
 pub fn cursor(conn: &Connection) -> Result<Option<String>> {
     Ok(conn

@@ -1,12 +1,14 @@
-//! The sync protocol's JSON messages (`/auth/v1`, `/sync/v1`), shared by the
-//! device's sync engine and the mock Portal so both speak exactly one
-//! protocol. Documented in `sync-server-mock/openapi.json`.
+//! The sync protocol's wire types (`/auth/v1`, `/sync/v1`): messages, the
+//! feed's collections, the kinds of entity and operation a device uploads,
+//! and why the server refuses one. A leaf: it depends on the model only, and
+//! the store, the sync engine, the mock Portal and the FFI all use it, so
+//! the device and the server speak exactly one protocol. Documented in
+//! `sync-server-mock/openapi.json`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::model::{RemoteCustomer, Role};
-use crate::store::outbox::Rejection;
 
 /// `POST /auth/v1/login`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +41,9 @@ pub enum Collection {
     PicklistValues,
     Customers,
     Organizations,
-    Profile,
+    /// The signed-in user's own profile (`profile` on the wire).
+    #[serde(rename = "profile")]
+    UserProfile,
     CustomerSegments,
     CustomerSegmentMembers,
     CustomerProfiles,
@@ -54,7 +58,7 @@ impl Collection {
         Self::PicklistValues,
         Self::Customers,
         Self::Organizations,
-        Self::Profile,
+        Self::UserProfile,
         Self::CustomerSegments,
         Self::CustomerSegmentMembers,
         Self::CustomerProfiles,
@@ -67,7 +71,7 @@ impl Collection {
             Self::PicklistValues => "picklist_values",
             Self::Customers => "customers",
             Self::Organizations => "organizations",
-            Self::Profile => "profile",
+            Self::UserProfile => "profile",
             Self::CustomerSegments => "customer_segments",
             Self::CustomerSegmentMembers => "customer_segment_members",
             Self::CustomerProfiles => "customer_profiles",
@@ -112,35 +116,148 @@ pub struct ChangePage {
     pub remaining_by_collection: std::collections::BTreeMap<Collection, u64>,
 }
 
-/// The user's own profile, as the feed's `profile` record.
+/// The signed-in user's own profile, as the feed's `profile` record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
+pub struct UserProfile {
     pub user_id: String,
     pub organization_id: String,
     pub role: Role,
 }
 
-/// One static membership, as the feed's `customer_segment_members` record
-/// (id `{segment_id}/{customer_id}`). Always an upsert: `member: false`
-/// means the customer was taken out.
+/// One static membership of a customer segment, as the feed's
+/// `customer_segment_members` record (id `{segment_id}/{customer_id}`).
+/// Always an upsert: `member: false` means the customer was taken out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SegmentMembership {
+pub struct CustomerSegmentMembership {
     pub segment_id: String,
     pub customer_id: String,
     pub member: bool,
 }
 
-impl SegmentMembership {
-    /// The feed id and outbox entity id of a membership.
+impl CustomerSegmentMembership {
+    /// The feed id and mutation entity id of a membership.
     pub fn key(segment_id: &str, customer_id: &str) -> String {
         format!("{segment_id}/{customer_id}")
     }
+
+    /// The segment and customer of a key made by [`Self::key`].
+    pub fn split_key(key: &str) -> Option<(&str, &str)> {
+        key.split_once('/')
+    }
 }
 
-/// The mutation entity of a manager's change to a static customer
-/// segment: operation `add_member` or `remove_member`, changes
-/// `{"segment_id", "customer_id"}`, entity id [`SegmentMembership::key`].
-pub const SEGMENT_MEMBER_ENTITY: &str = "customer_segment_member";
+/// What a mutation changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// A customer account: operations `create` and `update`, changes are
+    /// the customer's fields.
+    Customer,
+    /// A manager's change to a static customer segment: operations
+    /// `add_member` and `remove_member`, changes `{"segment_id",
+    /// "customer_id"}`, entity id [`CustomerSegmentMembership::key`].
+    CustomerSegmentMember,
+    /// An entity this build does not know (from a newer device): the
+    /// server refuses the mutation, not the whole request.
+    #[serde(other)]
+    Unknown,
+}
+
+impl EntityKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::CustomerSegmentMember => "customer_segment_member",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "customer" => Some(Self::Customer),
+            "customer_segment_member" => Some(Self::CustomerSegmentMember),
+            _ => None,
+        }
+    }
+}
+
+/// What a mutation does to its entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MutationOperation {
+    /// A customer made on the device.
+    Create,
+    /// Changed fields of a customer.
+    Update,
+    /// A manager put a customer in a static customer segment.
+    AddMember,
+    /// A manager took a customer out of a static customer segment.
+    RemoveMember,
+    /// An operation this build does not know: refused by the server.
+    #[serde(other)]
+    Unknown,
+}
+
+impl MutationOperation {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::AddMember => "add_member",
+            Self::RemoveMember => "remove_member",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "create" => Some(Self::Create),
+            "update" => Some(Self::Update),
+            "add_member" => Some(Self::AddMember),
+            "remove_member" => Some(Self::RemoveMember),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of a refusal, for the app to act on (the reason is words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectionCode {
+    /// The user's role may not make this change.
+    Permission,
+    /// A value is not valid (`field` names it).
+    Validation,
+    /// A segment or picklist value that is unknown, deleted or out of scope.
+    UnknownReference,
+    /// The entity does not exist (for this user).
+    NotFound,
+    /// A code from a newer server.
+    #[serde(other)]
+    Other,
+}
+
+impl RejectionCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Permission => "permission",
+            Self::Validation => "validation",
+            Self::UnknownReference => "unknown_reference",
+            Self::NotFound => "not_found",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Why the server refused a change for good: the device sets the change
+/// aside with it, visible to the app, and the changes behind it go on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub code: RejectionCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub reason: String,
+}
 
 /// `POST /sync/v1/mutations`
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -153,10 +270,9 @@ pub struct PushRequest {
 pub struct Mutation {
     /// The idempotency key: a replay returns the first outcome.
     pub mutation_id: String,
-    pub entity: String,
+    pub entity: EntityKind,
     pub entity_id: String,
-    /// `create` or `update`.
-    pub operation: String,
+    pub operation: MutationOperation,
     /// Changed fields only.
     pub changes: Map<String, Value>,
     pub base_version: Option<i64>,
@@ -249,7 +365,7 @@ mod tests {
                 current: None,
                 ..
             } => {
-                assert_eq!(rejection.code, "permission");
+                assert_eq!(rejection.code, RejectionCode::Permission);
                 assert_eq!(rejection.field.as_deref(), Some("segment_id"));
             }
             other => panic!("{other:?}"),
@@ -265,6 +381,45 @@ mod tests {
         );
         let back = serde_json::to_value(&conflict).unwrap();
         assert_eq!(back["status"], "conflict");
+    }
+
+    #[test]
+    fn unknown_kinds_and_codes_are_read_as_such() {
+        let m: Mutation = serde_json::from_value(json!({
+            "mutation_id": "m", "entity": "invoice", "entity_id": "i", "operation": "upsert",
+            "changes": {}, "base_version": null
+        }))
+        .unwrap();
+        assert_eq!(m.entity, EntityKind::Unknown);
+        assert_eq!(m.operation, MutationOperation::Unknown);
+        let r: Rejection =
+            serde_json::from_value(json!({"code": "quota", "reason": "too many"})).unwrap();
+        assert_eq!(r.code, RejectionCode::Other);
+        for code in [
+            RejectionCode::Permission,
+            RejectionCode::Validation,
+            RejectionCode::UnknownReference,
+            RejectionCode::NotFound,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.code());
+        }
+        for kind in [EntityKind::Customer, EntityKind::CustomerSegmentMember] {
+            assert_eq!(EntityKind::from_code(kind.code()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.code());
+        }
+        for op in [
+            MutationOperation::Create,
+            MutationOperation::Update,
+            MutationOperation::AddMember,
+            MutationOperation::RemoveMember,
+        ] {
+            assert_eq!(MutationOperation::from_code(op.code()), Some(op));
+            assert_eq!(serde_json::to_value(op).unwrap(), op.code());
+        }
+        assert_eq!(
+            serde_json::to_value(Collection::UserProfile).unwrap(),
+            "profile"
+        );
     }
 
     #[test]

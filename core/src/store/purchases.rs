@@ -1,145 +1,30 @@
-//! Customer profiles and purchase transactions from the server, and the
-//! statistics derived from them (all-time aggregates, RFM scores).
+//! Purchase transactions from the server and the figures derived from
+//! them: per-customer aggregates (count, spend, last purchase), kept current
+//! as transactions arrive, and RFM quintile scores, ranked again when
+//! purchases or customers changed (see `docs/criteria.md`).
 
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::mark_dirty;
+use super::catalogue::Change;
+use super::{Store, journal, query_all};
 use crate::error::Result;
-use crate::model::profile::{AttributeValue, CustomerProfile, Transaction};
-use crate::store::catalogue::Change;
+use crate::model::profile::Transaction;
 
-/// Applies server profiles (latest state per customer; older versions are
-/// ignored, so a page applied twice changes nothing).
-pub fn apply_profile_changes(
-    conn: &Connection,
-    changes: &[Change<CustomerProfile>],
-) -> Result<usize> {
-    let mut applied = 0;
-    for change in changes {
-        let (customer_id, version) = match change {
-            Change::Upsert(p) => (p.customer_id.as_str(), p.version),
-            Change::Delete { id, version } => (id.as_str(), *version),
-        };
-        let stored: Option<i64> = conn
-            .prepare_cached("SELECT version FROM customer_profiles WHERE customer_id = ?1")?
-            .query_row([customer_id], |r| r.get(0))
-            .optional()?;
-        if stored.is_some_and(|v| v >= version) && matches!(change, Change::Upsert(_)) {
-            continue;
-        }
-        clear_profile(conn, customer_id)?;
-        if let Change::Upsert(p) = change {
-            p.validate()?;
-            write_profile(conn, p)?;
-        }
-        mark_dirty(conn, customer_id)?;
-        applied += 1;
-    }
-    Ok(applied)
-}
-
-fn clear_profile(conn: &Connection, customer_id: &str) -> Result<()> {
-    for table in [
-        "customer_profiles",
-        "customer_profile_records",
-        "customer_consents",
-        "customer_badges",
-        "customer_attributes",
-        "customer_events",
-        "customer_audiences",
-        "customer_campaigns",
-    ] {
-        conn.prepare_cached(&format!("DELETE FROM {table} WHERE customer_id = ?1"))?
-            .execute([customer_id])?;
-    }
-    Ok(())
-}
-
-fn write_profile(conn: &Connection, p: &CustomerProfile) -> Result<()> {
-    let id = &p.customer_id;
-    conn.prepare_cached(
-        "INSERT INTO customer_profiles (customer_id, birth_date, gender, city, postal_code, language,
-             contact_source, parent_id, loyalty_member, loyalty_tier, loyalty_points, active_vouchers,
-             version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
-        id,
-        p.birth_date,
-        p.gender,
-        p.city,
-        p.postal_code,
-        p.language,
-        p.contact_source,
-        p.parent_id,
-        p.loyalty.as_ref().map(|l| l.member),
-        p.loyalty.as_ref().and_then(|l| l.tier.as_deref()),
-        p.loyalty.as_ref().map(|l| l.points),
-        p.active_vouchers,
-        p.version,
-    ])?;
-    conn.prepare_cached(
-        "INSERT INTO customer_profile_records (customer_id, record) VALUES (?1, ?2)",
-    )?
-    .execute(params![id, serde_json::to_string(p)?])?;
-    let mut consent = conn.prepare_cached(
-        "INSERT INTO customer_consents (customer_id, kind, given_on) VALUES (?1, ?2, ?3)",
-    )?;
-    for c in &p.consents {
-        consent.execute(params![id, c.kind.code(), c.given_on])?;
-    }
-    let mut badge =
-        conn.prepare_cached("INSERT INTO customer_badges (customer_id, badge) VALUES (?1, ?2)")?;
-    for b in &p.badges {
-        badge.execute(params![id, b])?;
-    }
-    let mut attribute = conn.prepare_cached(
-        "INSERT INTO customer_attributes (customer_id, key, kind, text_value, number_value)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for a in &p.attributes {
-        let (kind, text, number) = match &a.value {
-            AttributeValue::Text(t) => ("text", Some(t.clone()), None),
-            AttributeValue::Number(n) => ("number", None, Some(*n)),
-            AttributeValue::Date(d) => ("date", Some(d.format("%Y-%m-%d").to_string()), None),
-            AttributeValue::Boolean(b) => ("boolean", None, Some(if *b { 1.0 } else { 0.0 })),
-        };
-        attribute.execute(params![id, a.key, kind, text, number])?;
-    }
-    let mut event = conn.prepare_cached(
-        "INSERT INTO customer_events (customer_id, kind, on_date) VALUES (?1, ?2, ?3)",
-    )?;
-    for e in &p.events {
-        event.execute(params![id, e.kind.code(), e.on])?;
-    }
-    let mut audience = conn.prepare_cached(
-        "INSERT INTO customer_audiences (customer_id, audience_id) VALUES (?1, ?2)",
-    )?;
-    for a in &p.audiences {
-        audience.execute(params![id, a])?;
-    }
-    let mut campaign = conn.prepare_cached(
-        "INSERT INTO customer_campaigns (customer_id, campaign_id, received, opened, clicked)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for c in &p.campaigns {
-        campaign.execute(params![id, c.campaign_id, c.received, c.opened, c.clicked])?;
-    }
-    Ok(())
-}
-
-pub(crate) fn load_profile(
-    conn: &Connection,
-    customer_id: &str,
-) -> Result<Option<CustomerProfile>> {
-    let record: Option<String> = conn
-        .prepare_cached("SELECT record FROM customer_profile_records WHERE customer_id = ?1")?
-        .query_row([customer_id], |r| r.get(0))
-        .optional()?;
-    Ok(record.map(|r| serde_json::from_str(&r)).transpose()?)
+/// The purchase figures derived from a customer's transactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurchaseSummary {
+    pub count: u64,
+    /// In minor units (cents).
+    pub total_spend_minor: i64,
+    pub last_purchase: Option<NaiveDate>,
+    /// RFM scores 1–5, `None` without transactions (or before the first
+    /// evaluation after they arrived).
+    pub rfm_recency: Option<u8>,
+    pub rfm_frequency: Option<u8>,
+    pub rfm_monetary: Option<u8>,
 }
 
 /// Applies server transactions; the affected customers' aggregates are
@@ -189,12 +74,18 @@ pub fn apply_transaction_changes(
     }
     for customer_id in &touched {
         refresh_aggregates(conn, customer_id)?;
-        mark_dirty(conn, customer_id)?;
+        journal::customer_changed(conn, customer_id)?;
     }
     if !touched.is_empty() {
-        super::mark_rfm_dirty(conn)?;
+        journal::rankings_changed(conn)?;
     }
     Ok(touched.len())
+}
+
+/// Customers arrived or left: who is ranked changed, so RFM scores are
+/// computed again before the next evaluation.
+pub(crate) fn customers_ranked_again(conn: &Connection) -> Result<()> {
+    journal::rankings_changed(conn)
 }
 
 /// Recomputes one customer's all-time purchase aggregates (RFM scores are
@@ -228,13 +119,8 @@ fn refresh_aggregates(conn: &Connection, customer_id: &str) -> Result<()> {
 /// sorted, that is `1 + #{k in 1..=4 : v > a[ceil(k × n / 5) − 1]}`: only
 /// the figures are held in memory (no ids), four thresholds per figure are
 /// bound into one UPDATE, and only rows whose score moved are written.
-pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
-    let dirty: bool = conn.query_row(
-        "SELECT rfm_dirty FROM segment_evaluation_state WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )?;
-    if !dirty {
+pub(crate) fn refresh_rfm_if_stale(conn: &Connection) -> Result<bool> {
+    if !journal::rankings_stale(conn)? {
         return Ok(false);
     }
     let organizations: Vec<String> = {
@@ -242,7 +128,7 @@ pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
             "SELECT DISTINCT c.organization_id FROM customer_stats s JOIN customers c ON c.id = s.customer_id
              WHERE c.deleted = 0",
         )?;
-        crate::store::query_all(&mut stmt, [], |r| Ok(r.get(0)?))?
+        query_all(&mut stmt, [], |r| Ok(r.get(0)?))?
     };
     for org in &organizations {
         let mut last: Vec<NaiveDate> = Vec::new();
@@ -306,6 +192,44 @@ pub(crate) fn refresh_rfm_if_dirty(conn: &Connection) -> Result<bool> {
            AND (purchase_count = 0 OR customer_id NOT IN (SELECT id FROM customers WHERE deleted = 0))",
         [],
     )?;
-    conn.execute("UPDATE segment_evaluation_state SET rfm_dirty = 0", [])?;
+    journal::rankings_refreshed(conn)?;
     Ok(true)
+}
+
+impl Store {
+    /// A customer's purchase figures and RFM scores.
+    pub fn purchase_summary(&self, customer_id: &str) -> Result<PurchaseSummary> {
+        self.read(|conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT purchase_count, total_spend_minor, last_purchase, rfm_recency, rfm_frequency, rfm_monetary
+                     FROM customer_stats WHERE customer_id = ?1",
+                )?
+                .query_row([customer_id], |r| {
+                    Ok(PurchaseSummary {
+                        count: r.get::<_, i64>(0)? as u64,
+                        total_spend_minor: r.get(1)?,
+                        last_purchase: r.get(2)?,
+                        rfm_recency: r.get(3)?,
+                        rfm_frequency: r.get(4)?,
+                        rfm_monetary: r.get(5)?,
+                    })
+                })
+                .optional()?;
+            Ok(row.unwrap_or(PurchaseSummary {
+                count: 0,
+                total_spend_minor: 0,
+                last_purchase: None,
+                rfm_recency: None,
+                rfm_frequency: None,
+                rfm_monetary: None,
+            }))
+        })
+    }
+
+    /// Applies server transactions (the sync engine does this from the
+    /// feed; exposed for tests, tools and benchmarks).
+    pub fn apply_transaction_changes(&self, changes: &[Change<Transaction>]) -> Result<usize> {
+        self.write(|tx| apply_transaction_changes(tx, changes))
+    }
 }
