@@ -26,6 +26,30 @@ fn ids(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// A membership edit pushed straight to the server as `user`, bypassing
+/// the device's checks.
+async fn push_membership(
+    portal: &Portal,
+    user: &str,
+    operation: &str,
+    segment: &str,
+    customer: &str,
+) -> Value {
+    portal
+        .push_as(
+            user,
+            json!([{
+                "mutation_id": format!("m-{user}-{operation}-{segment}"),
+                "entity": "customer_segment_member",
+                "entity_id": format!("{segment}/{customer}"),
+                "operation": operation,
+                "changes": {"segment_id": segment, "customer_id": customer},
+                "base_version": null
+            }]),
+        )
+        .await
+}
+
 async fn create_segment(portal: &Portal, body: Value) -> String {
     let (status, segment) = portal
         .call(Method::POST, "/portal/v1/customer-segments", Some(body))
@@ -244,19 +268,7 @@ async fn a_managers_static_edit_is_uploaded_and_reaches_other_devices() {
         .unwrap_err();
     assert!(matches!(err, Error::NotPermitted { .. }), "{err}");
     assert_eq!(tech.store.pending_count().unwrap(), 0);
-    let results = portal
-        .push_as(
-            "tech",
-            json!([{
-                "mutation_id": "m-tech-1",
-                "entity": "customer_segment_member",
-                "entity_id": "cs-vip/cust-north-2",
-                "operation": "remove_member",
-                "changes": {"segment_id": "cs-vip", "customer_id": "cust-north-2"},
-                "base_version": null
-            }]),
-        )
-        .await;
+    let results = push_membership(&portal, "tech", "remove_member", "cs-vip", "cust-north-2").await;
     assert_eq!(results["results"][0]["status"], "rejected");
     // One rule, one place: the server refuses with the device's own code
     // and words.
@@ -270,19 +282,14 @@ async fn a_managers_static_edit_is_uploaded_and_reaches_other_devices() {
         .add_to_customer_segment("cs-brno-buyers", "cust-north-2")
         .unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err}");
-    let results = portal
-        .push_as(
-            "manager",
-            json!([{
-                "mutation_id": "m-manager-1",
-                "entity": "customer_segment_member",
-                "entity_id": "cs-brno-buyers/cust-north-2",
-                "operation": "add_member",
-                "changes": {"segment_id": "cs-brno-buyers", "customer_id": "cust-north-2"},
-                "base_version": null
-            }]),
-        )
-        .await;
+    let results = push_membership(
+        &portal,
+        "manager",
+        "add_member",
+        "cs-brno-buyers",
+        "cust-north-2",
+    )
+    .await;
     let Error::Validation { field, reason } = err else {
         unreachable!()
     };

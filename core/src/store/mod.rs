@@ -153,7 +153,7 @@ impl Store {
     /// derives from synced data (customer segment memberships, RFM scores)
     /// up to date with it.
     pub fn after_sync_run(&self) -> Result<CustomerSegmentRefresh> {
-        self.write(|tx| customer_segments::refresh_stale(tx, self.clock.today()))
+        self.refresh_customer_segments()
     }
 }
 

@@ -138,22 +138,14 @@ impl<T: Transport> SyncEngine<T> {
     }
 
     async fn login_with(&self, request: &LoginRequest) -> Result<Session> {
-        let mut attempt = 0;
-        let response = loop {
-            match self.transport.login(request).await {
-                Ok(response) => break response,
-                Err(err) => match classify(&err) {
-                    Failure::Transient { retry_after }
-                        if attempt + 1 < self.settings.retry.attempts_per_run =>
-                    {
-                        self.back_off(attempt, retry_after).await;
-                        attempt += 1;
-                    }
-                    Failure::Unauthorized => return Err(Error::Unauthorized),
-                    _ => return Err(final_error(err)),
-                },
-            }
-        };
+        let mut retries = 0;
+        let response = self
+            .retrying(&mut retries, || self.transport.login(request))
+            .await
+            .map_err(|err| match classify(&err) {
+                Failure::Unauthorized => Error::Unauthorized,
+                _ => final_error(err),
+            })?;
         let session = Session::new(
             response.user.id,
             response.user.organization_id,
@@ -194,38 +186,63 @@ impl<T: Transport> SyncEngine<T> {
         self.transport.sleep(delay).await;
     }
 
-    /// One authorized request with the run's retries: `request` is called
-    /// with a bearer token, again after a transient failure (with backoff,
-    /// up to the policy's attempts) and once with a fresh token after a 401.
-    async fn authorized<R, F, Fut>(&self, report: &mut SyncReport, mut request: F) -> Result<R>
+    /// Runs `request` again after transient failures (network, timeout,
+    /// 5xx, 429), with backoff, up to the policy's attempts per run;
+    /// answers the first success or the failure that ends the tries.
+    async fn retrying<R, F, Fut>(
+        &self,
+        retries: &mut u64,
+        mut request: F,
+    ) -> std::result::Result<R, TransportError>
     where
-        F: FnMut(String) -> Fut,
+        F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<R, TransportError>>,
     {
         let mut attempt = 0;
-        let mut refreshed = false;
         loop {
-            let token = self.token(refreshed && attempt == 0).await?;
-            let err = match request(token).await {
+            let err = match request().await {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
             };
             match classify(&err) {
-                Failure::Unauthorized if !refreshed => {
-                    refreshed = true;
-                    attempt = 0;
-                    *lock(&self.token) = None;
-                    report.retries += 1;
-                }
-                Failure::Unauthorized => return Err(Error::Unauthorized),
                 Failure::Transient { retry_after }
                     if attempt + 1 < self.settings.retry.attempts_per_run =>
                 {
                     tracing::info!(error = %err, attempt, "sync request failed; retrying");
                     self.back_off(attempt, retry_after).await;
                     attempt += 1;
+                    *retries += 1;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    /// One authorized request with the run's retries ([`Self::retrying`]):
+    /// `request` is called with a bearer token, and once more with a fresh
+    /// token after a 401.
+    async fn authorized<R, F, Fut>(&self, report: &mut SyncReport, mut request: F) -> Result<R>
+    where
+        F: FnMut(String) -> Fut,
+        Fut: Future<Output = std::result::Result<R, TransportError>>,
+    {
+        let mut refreshed = false;
+        loop {
+            let token = self.token(refreshed).await?;
+            let err = match self
+                .retrying(&mut report.retries, || request(token.clone()))
+                .await
+            {
+                Ok(reply) => return Ok(reply),
+                Err(err) => err,
+            };
+            match classify(&err) {
+                Failure::Unauthorized if !refreshed => {
+                    refreshed = true;
+                    *lock(&self.token) = None;
                     report.retries += 1;
                 }
+                Failure::Unauthorized => return Err(Error::Unauthorized),
                 _ => return Err(final_error(err)),
             }
         }

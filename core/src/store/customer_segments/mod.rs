@@ -42,11 +42,6 @@ pub(crate) fn follow_local_edits(
     Ok(())
 }
 
-/// Runs the stale evaluations after a sync run (or when the app asks).
-pub(crate) fn refresh_stale(conn: &Connection, today: NaiveDate) -> Result<CustomerSegmentRefresh> {
-    refresh(conn, today, &Mode::Stale)
-}
-
 /// The kind and scope of a stored customer segment.
 fn customer_segment_kind(
     conn: &Connection,
