@@ -95,14 +95,16 @@ if stage "cargo test --workspace" cargo test --workspace; then
 fi
 
 # The binding stages run with CARGO_TARGET_DIR set to a fresh directory
-# whose profile directories are symlinks into the real target directory
-# ($target_dir, the user's CARGO_TARGET_DIR or the workspace's target/):
-# cargo finds everything there up to date and rebuilds nothing, but
-# bindings/ is new and $target_dir/bindings is removed first. So a script
-# that wrote or read a fixed target/ path instead of finding the target
-# directory through cargo would miss its inputs and its stage would fail;
-# the check above covers paths into debug/ (reachable from both). The
-# bindings and the suites' logs end up in $target_dir/bindings as before.
+# whose profile directories (debug, release-small) are symlinks into the
+# real target directory ($target_dir: the user's CARGO_TARGET_DIR or the
+# workspace's target/). Cargo finds its builds there up to date and rebuilds
+# nothing (a no-op build takes under a second), but bindings/ is new, and
+# $target_dir/bindings is removed first: a script that wrote or read a fixed
+# target/ path instead of asking cargo would miss its inputs, and its stage
+# would fail, whether or not the user set CARGO_TARGET_DIR. (A fixed path
+# into target/debug would still resolve when the real directory is the
+# workspace's target/: the check above catches those.) The bindings and the
+# suites' logs are then moved to $target_dir/bindings, where they were before.
 rm -rf "$target_dir/bindings"
 for profile in debug release-small; do
     mkdir -p "$target_dir/$profile"
@@ -118,6 +120,7 @@ if stage "bindings/generate.sh" bindings/generate.sh; then
 fi
 export CARGO_TARGET_DIR=$target_dir
 if [ -d "$bindings_target_dir/bindings" ]; then
+    rm -rf "$target_dir/bindings"
     mv "$bindings_target_dir/bindings" "$target_dir/bindings"
     echo "== bindings and the suites' logs: $target_dir/bindings"
 fi
