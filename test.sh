@@ -5,10 +5,14 @@
 # suites need when it is missing: the Kotlin compiler (npm, into
 # bindings/kotlin/node_modules) and JNA (Debian's libjna-java).
 #
+# Builds in cargo's target directory (bindings/target-dir.sh: CARGO_TARGET_DIR,
+# else the workspace's target/); the binding stages check that every script
+# finds it through cargo (see below).
+#
 #   ./test.sh                 # exactly what .ci/run runs
 #   FIELDSYNC_LIB=dev ./test.sh   # bindings against the debug library (quicker)
+#   CARGO_TARGET_DIR=/some/dir ./test.sh
 set -euo pipefail
-cd "$(dirname "$0")"
 
 started=$(date +%s)
 step() {
@@ -23,6 +27,11 @@ for tool in cargo cc java python3 npm; do
         exit 1
     fi
 done
+# Before the cd: cargo resolves a relative CARGO_TARGET_DIR from where
+# test.sh was started. Sets target_dir, exports it as CARGO_TARGET_DIR.
+source "$(dirname "$0")/bindings/target-dir.sh"
+cd "$(dirname "$0")"
+echo "cargo's target directory: $target_dir"
 if [ ! -x bindings/kotlin/node_modules/kotlin-compiler/bin/kotlinc ]; then
     echo "installing the Kotlin compiler (npm ci in bindings/kotlin)"
     (cd bindings/kotlin && npm ci --no-audit --no-fund --loglevel=error)
@@ -39,7 +48,8 @@ fi
 # only the bindings); the script fails if any did.
 failures=()
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+bindings_target_dir=$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-target.XXXXXX")
+trap 'rm -f "$log"; rm -rf "$bindings_target_dir"' EXIT
 stage() {
     local name=$1
     shift
@@ -54,14 +64,65 @@ stage() {
         return 1
     fi
 }
+
+# The scripts find cargo's target directory through bindings/target-dir.sh:
+# none may write a path into it literally (comments aside).
+check_scripts() {
+    local scripts script count=0 literal=0
+    scripts=$(git ls-files --cached --others --exclude-standard -- '*.sh' .ci/run 2>/dev/null) ||
+        scripts=$(find "$PWD" \( -name node_modules -o -path "$target_dir" \) -prune -o \
+            -type f \( -name '*.sh' -o -path "$PWD/.ci/run" \) -print)
+    for script in $scripts; do
+        [ -f "$script" ] || continue
+        count=$((count + 1))
+        # The patterns are bracketed so that this line does not match them.
+        if sed -E 's/(^|[[:space:]])#.*//' "$script" |
+            grep -HnE --label="$script" '(^|[^[:alnum:]_$-])target[/]|[/]target([^[:alnum:]_.-]|$)'; then
+            literal=1
+        fi
+    done
+    if [ "$literal" = 1 ]; then
+        echo "the lines above name cargo's target directory literally: use \$target_dir (bindings/target-dir.sh)"
+        return 1
+    fi
+    echo "== $count scripts, all find the target directory through cargo"
+}
+stage "scripts (target directory)" check_scripts || true
+
 if stage "cargo test --workspace" cargo test --workspace; then
-    # It built target/debug/sync-server-mock (the mock's own tests run it).
+    # It built $target_dir/debug/sync-server-mock (the mock's own tests run it).
     export FIELDSYNC_SERVER_BUILT=1
 fi
+
+# The binding stages run with CARGO_TARGET_DIR set to a fresh directory
+# whose profile directories (debug, release-small) are symlinks into the
+# real target directory ($target_dir: the user's CARGO_TARGET_DIR or the
+# workspace's target/). Cargo finds its builds there up to date and rebuilds
+# nothing (a no-op build takes under a second), but bindings/ is new, and
+# $target_dir/bindings is removed first: a script that wrote or read a fixed
+# target/ path instead of asking cargo would miss its inputs, and its stage
+# would fail, whether or not the user set CARGO_TARGET_DIR. (A fixed path
+# into target/debug would still resolve when the real directory is the
+# workspace's target/: the check above catches those.) The bindings and the
+# suites' logs are then moved to $target_dir/bindings, where they were before.
+rm -rf "$target_dir/bindings"
+for profile in debug release-small; do
+    mkdir -p "$target_dir/$profile"
+    ln -s "$target_dir/$profile" "$bindings_target_dir/$profile"
+done
+export CARGO_TARGET_DIR=$bindings_target_dir
+echo
+echo "== binding stages with CARGO_TARGET_DIR=$CARGO_TARGET_DIR (debug, release-small: links into $target_dir)"
 if stage "bindings/generate.sh" bindings/generate.sh; then
     stage "Kotlin bindings" bindings/test-kotlin.sh || true
     stage "Python bindings" bindings/test-python.sh || true
     stage "Swift bindings (checks)" bindings/check-swift.sh || true
+fi
+export CARGO_TARGET_DIR=$target_dir
+if [ -d "$bindings_target_dir/bindings" ]; then
+    rm -rf "$target_dir/bindings"
+    mv "$bindings_target_dir/bindings" "$target_dir/bindings"
+    echo "== bindings and the suites' logs: $target_dir/bindings"
 fi
 
 # One closing line for every suite together: cargo's "test result" lines

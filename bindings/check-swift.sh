@@ -5,10 +5,11 @@
 # bindings/README.md shows). See bindings/swift/check_swift.py.
 # Run bindings/generate.sh first (./test.sh does).
 set -euo pipefail
+source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
 
-generated=target/bindings/swift
-library=target/bindings/python/libfieldsync.so   # the shipped library, as generate.sh copied it
+generated=$target_dir/bindings/swift
+library=$target_dir/bindings/python/libfieldsync.so   # the shipped library, as generate.sh copied it
 for need in "$generated/FieldSync.swift" "$generated/FieldSyncFFI.h" "$library"; do
     if [ ! -e "$need" ]; then
         echo "missing $need: run bindings/generate.sh" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libfieldsync and writes the Kotlin, Swift and Python bindings to
-# target/bindings/{kotlin,swift,python}, each next to the library it loads.
+# <target>/bindings/{kotlin,swift,python}, each next to the library it loads
+# (<target>: cargo's target directory, see target-dir.sh).
 #
 #   bindings/generate.sh            # the shipped library: release-small, stripped
 #   FIELDSYNC_LIB=dev bindings/generate.sh   # quicker: the debug library
@@ -10,14 +11,15 @@
 # same in every build of the same source, and the generated code checks the
 # library's API checksums when it loads it, so a mismatch fails loudly.
 set -euo pipefail
+source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
 
-out=target/bindings
+out=$target_dir/bindings
 lib_kind=${FIELDSYNC_LIB:-release-small}
 
 echo "== building the debug library (for the uniffi metadata)"
 cargo build --quiet -p fieldsync-ffi --lib
-metadata_lib=target/debug/libfieldsync.so
+metadata_lib=$target_dir/debug/libfieldsync.so
 
 case "$lib_kind" in
 release-small)
@@ -27,7 +29,7 @@ release-small)
     # public Rust item and the library grows by a fifth. The SQLite flags
     # leave out features fieldsync does not use (see sqlite-flags.sh).
     (source bindings/sqlite-flags.sh && cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib)
-    shipped_lib=target/release-small/libfieldsync.so
+    shipped_lib=$target_dir/release-small/libfieldsync.so
     ;;
 dev)
     shipped_lib=$metadata_lib
@@ -41,7 +43,7 @@ esac
 echo "== generating Kotlin, Swift and Python"
 rm -rf "$out/kotlin" "$out/swift" "$out/python"
 cargo build --quiet -p uniffi-bindgen
-bindgen=target/debug/uniffi-bindgen
+bindgen=$target_dir/debug/uniffi-bindgen
 for language in kotlin swift python; do
     "$bindgen" generate --library "$metadata_lib" --language "$language" \
         --out-dir "$out/$language" --no-format >/dev/null

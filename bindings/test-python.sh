@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Python binding suite: bindings/python/test_fieldsync.py (unittest and
 # asyncio from the standard library) against the generated fieldsync module,
-# target/bindings/python/libfieldsync.so and a mock Portal. Run
-# bindings/generate.sh first (./test.sh does).
+# <target>/bindings/python/libfieldsync.so (<target>: cargo's target
+# directory) and a mock Portal. Run bindings/generate.sh first (./test.sh does).
 set -euo pipefail
+source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
 
-generated=target/bindings/python
+generated=$target_dir/bindings/python
+server=$target_dir/debug/sync-server-mock
 for need in "$generated/fieldsync.py" "$generated/libfieldsync.so"; do
     if [ ! -e "$need" ]; then
         echo "missing $need: run bindings/generate.sh" >&2
@@ -15,9 +17,9 @@ for need in "$generated/fieldsync.py" "$generated/libfieldsync.so"; do
 done
 # ./test.sh has just built the mock Portal with the workspace's tests;
 # building it alone would rebuild its dependencies with other features.
-if [ "${FIELDSYNC_SERVER_BUILT:-0}" != 1 ] || [ ! -x target/debug/sync-server-mock ]; then
+if [ "${FIELDSYNC_SERVER_BUILT:-0}" != 1 ] || [ ! -x "$server" ]; then
     cargo build --quiet -p sync-server-mock
 fi
 echo "== running the Python suite"
 RUST_BACKTRACE=0 PYTHONDONTWRITEBYTECODE=1 python3 bindings/python/test_fieldsync.py \
-    "$generated" target/debug/sync-server-mock target/bindings/python-sync-server-mock.log
+    "$generated" "$server" "$target_dir/bindings/python-sync-server-mock.log"

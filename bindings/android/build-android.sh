@@ -11,6 +11,7 @@
 #
 #   bindings/android/build-android.sh [abi ...]     # default: arm64-v8a armeabi-v7a x86_64
 set -euo pipefail
+source "$(dirname "$0")/../target-dir.sh"
 cd "$(dirname "$0")/../.."
 
 module=bindings/android/fieldsync
@@ -23,7 +24,7 @@ fi
 FIELDSYNC_LIB=dev bindings/generate.sh
 rm -rf "$module/src/main/kotlin" "$module/src/main/jniLibs"
 mkdir -p "$module/src/main/kotlin" "$module/src/main/jniLibs"
-cp -R target/bindings/kotlin/io "$module/src/main/kotlin/"
+cp -R "$target_dir/bindings/kotlin/io" "$module/src/main/kotlin/"
 
 source bindings/sqlite-flags.sh
 for abi in "${abis[@]}"; do
@@ -38,6 +39,7 @@ for abi in "${abis[@]}"; do
     cargo ndk --platform 24 --target "$abi" \
         rustc -p fieldsync-ffi --lib --profile release-small --crate-type cdylib
     mkdir -p "$module/src/main/jniLibs/$abi"
-    cp "target/$triple/release-small/libfieldsync.so" "$module/src/main/jniLibs/$abi/"
+    # cargo-ndk builds in cargo's target directory, like cargo.
+    cp "$target_dir/$triple/release-small/libfieldsync.so" "$module/src/main/jniLibs/$abi/"
     ls -l "$module/src/main/jniLibs/$abi/libfieldsync.so"
 done

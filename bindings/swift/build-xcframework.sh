@@ -8,18 +8,20 @@
 # (`rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin`).
 # Not run by ./test.sh: the test machine is Linux (see bindings/README.md).
 set -euo pipefail
+source "$(dirname "$0")/../target-dir.sh"
 cd "$(dirname "$0")/../.."
 
 swift_dir=bindings/swift
-work=target/xcframework
+work=$target_dir/xcframework
 rm -rf "$work" "$swift_dir/FieldSyncFFI.xcframework"
 mkdir -p "$work/headers" "$swift_dir/Sources/FieldSync"
 
 # Swift sources, header and module map (generated from the host's debug build).
 FIELDSYNC_LIB=dev bindings/generate.sh
-cp target/bindings/swift/FieldSync.swift "$swift_dir/Sources/FieldSync/"
-cp target/bindings/swift/FieldSyncFFI.h "$work/headers/"
-cp target/bindings/swift/FieldSyncFFI.modulemap "$work/headers/module.modulemap"
+generated=$target_dir/bindings/swift
+cp "$generated/FieldSync.swift" "$swift_dir/Sources/FieldSync/"
+cp "$generated/FieldSyncFFI.h" "$work/headers/"
+cp "$generated/FieldSyncFFI.modulemap" "$work/headers/module.modulemap"
 
 source bindings/sqlite-flags.sh
 export IPHONEOS_DEPLOYMENT_TARGET=15.0 MACOSX_DEPLOYMENT_TARGET=12.0
@@ -27,7 +29,7 @@ for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-a
     echo "== $target"
     cargo rustc -p fieldsync-ffi --lib --profile release-small --crate-type staticlib --target "$target"
 done
-lib() { echo "target/$1/release-small/libfieldsync.a"; }
+lib() { echo "$target_dir/$1/release-small/libfieldsync.a"; }
 mkdir -p "$work/ios-simulator" "$work/macos"
 lipo -create "$(lib aarch64-apple-ios-sim)" "$(lib x86_64-apple-ios)" -output "$work/ios-simulator/libfieldsync.a"
 lipo -create "$(lib aarch64-apple-darwin)" "$(lib x86_64-apple-darwin)" -output "$work/macos/libfieldsync.a"
