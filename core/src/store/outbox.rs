@@ -140,6 +140,21 @@ fn read_entry(r: &Row<'_>) -> Result<OutboxEntry> {
     })
 }
 
+/// Entries of `entity` waiting for upload whose entity id starts with
+/// `id_prefix`, oldest first (a static segment's pending membership edits:
+/// prefix `{segment_id}/`).
+pub(crate) fn pending_with_prefix(
+    conn: &Connection,
+    entity: EntityKind,
+    id_prefix: &str,
+) -> Result<Vec<OutboxEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM outbox
+         WHERE entity = ?1 AND state = 'pending' AND substr(entity_id, 1, length(?2)) = ?2 ORDER BY seq",
+    )?;
+    query_all(&mut stmt, params![entity.code(), id_prefix], read_entry)
+}
+
 /// Removes an entry once the server has answered it for good (applied, or
 /// applied in part with conflicts). Returns whether it was there.
 pub fn acknowledge(conn: &Connection, mutation_id: &str) -> Result<bool> {

@@ -3,7 +3,7 @@
 //! server's state when it refuses an edit.
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use super::{customer_segment_kind, follow_local_edits};
@@ -13,7 +13,7 @@ use crate::protocol::{CustomerSegmentMembership, EntityKind, MutationOperation};
 use crate::rules;
 use crate::store::outbox::{self, NewEntry};
 use crate::store::session::require_session;
-use crate::store::{Store, journal, query_all};
+use crate::store::{Store, journal};
 
 /// Rebuilds a static segment's members from the server's, replaying the
 /// pending local edits in order.
@@ -26,26 +26,13 @@ pub(super) fn restore_static_members(conn: &Connection, segment_id: &str) -> Res
     )?
     .execute([segment_id])?;
     let prefix = format!("{segment_id}/");
-    let mut stmt = conn.prepare_cached(
-        "SELECT operation, changes FROM outbox
-         WHERE entity = ?1 AND state = 'pending' AND substr(entity_id, 1, length(?2)) = ?2 ORDER BY seq",
-    )?;
-    let edits = query_all(
-        &mut stmt,
-        params![EntityKind::CustomerSegmentMember.code(), prefix],
-        |r| {
-            let changes: Map<String, Value> = serde_json::from_str(&r.get::<_, String>(1)?)?;
-            let operation = MutationOperation::from_code(&r.get::<_, String>(0)?);
-            Ok((operation, changes))
-        },
-    )?;
-    for (operation, changes) in edits {
-        let Some(customer_id) = changes.get("customer_id").and_then(Value::as_str) else {
+    for edit in outbox::pending_with_prefix(conn, EntityKind::CustomerSegmentMember, &prefix)? {
+        let Some(customer_id) = edit.changes.get("customer_id").and_then(Value::as_str) else {
             continue;
         };
-        let member = match operation {
-            Some(MutationOperation::AddMember) => true,
-            Some(MutationOperation::RemoveMember) => false,
+        let member = match edit.operation {
+            MutationOperation::AddMember => true,
+            MutationOperation::RemoveMember => false,
             _ => {
                 return Err(Error::CorruptData {
                     what: "outbox operation",
