@@ -31,11 +31,21 @@ const SNAPSHOTS: &[(i64, &str, &str)] = &[
         include_str!("schema/v3.sql"),
         include_str!("schema/v3_data.sql"),
     ),
+    (
+        4,
+        include_str!("schema/v4.sql"),
+        include_str!("schema/v4_data.sql"),
+    ),
 ];
 
 fn schema_of(conn: &Connection) -> String {
     let mut stmt = conn
-        .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name")
+        // Tables, then indexes, then triggers (which name the tables), so a
+        // snapshot runs as it reads.
+        .prepare(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+             ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name",
+        )
         .unwrap();
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
     rows.map(|r| r.unwrap() + ";\n").collect()

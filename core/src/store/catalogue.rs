@@ -160,6 +160,58 @@ pub fn apply_organizations(conn: &Connection, organizations: &[Organization]) ->
     Ok(())
 }
 
+/// Builds the segment dropdown for the session's organization (see
+/// `Store::segment_options`, which keeps it).
+pub(crate) fn build_segment_options(
+    conn: &Connection,
+    locale: &LanguageTag,
+) -> Result<Vec<SegmentOption>> {
+    let session = require_session(conn)?;
+    let labels = Labels::new(conn, locale, Some(&session.organization_id))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, visit_frequency FROM segments
+         WHERE deleted = 0 AND (organization_id IS NULL OR organization_id = ?1)",
+    )?;
+    let mut options = query_all(&mut stmt, [&session.organization_id], |r| {
+        Ok(SegmentOption {
+            id: r.get(0)?,
+            label: labels.resolve_json(&r.get::<_, String>(1)?)?,
+            visit_frequency: VisitFrequency::from_code(&r.get::<_, String>(2)?)?,
+        })
+    })?;
+    sort_by_label(&mut options, |o| (&o.label, &o.id));
+    Ok(options)
+}
+
+/// Builds a classification dropdown for the session's organization (see
+/// `Store::picklist_options`).
+pub(crate) fn build_picklist_options(
+    conn: &Connection,
+    kind: PicklistKind,
+    locale: &LanguageTag,
+) -> Result<Vec<PicklistOption>> {
+    let session = require_session(conn)?;
+    let labels = Labels::new(conn, locale, Some(&session.organization_id))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, label, sort_order FROM picklist_values
+         WHERE kind = ?1 AND deleted = 0 AND (organization_id IS NULL OR organization_id = ?2)",
+    )?;
+    let mut options = query_all(
+        &mut stmt,
+        params![kind.code(), session.organization_id],
+        |r| {
+            Ok(PicklistOption {
+                id: r.get(0)?,
+                label: labels.resolve_json(&r.get::<_, String>(1)?)?,
+                sort_order: r.get(2)?,
+            })
+        },
+    )?;
+    sort_by_label(&mut options, |o| (&o.label, &o.id));
+    options.sort_by_key(|o| o.sort_order); // stable: label order within equal sort orders
+    Ok(options)
+}
+
 fn read_segment(r: &Row<'_>) -> Result<Segment> {
     Ok(Segment {
         id: r.get("id")?,
@@ -188,56 +240,6 @@ impl Store {
     /// Stores organizations (their default language is a label fallback).
     pub fn apply_organizations(&self, organizations: &[Organization]) -> Result<()> {
         self.write(|tx| apply_organizations(tx, organizations))
-    }
-
-    /// The segment dropdown for the session's organization: segments not
-    /// deleted, scoped ALL or to that organization, labelled in `locale`,
-    /// sorted by label case-insensitively.
-    pub fn segment_options(&self, locale: &LanguageTag) -> Result<Vec<SegmentOption>> {
-        self.read(|conn| {
-            let session = require_session(conn)?;
-            let labels = Labels::new(conn, locale, Some(&session.organization_id))?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, name, visit_frequency FROM segments
-                 WHERE deleted = 0 AND (organization_id IS NULL OR organization_id = ?1)",
-            )?;
-            let mut options = query_all(&mut stmt, [&session.organization_id], |r| {
-                Ok(SegmentOption {
-                    id: r.get(0)?,
-                    label: labels.resolve_json(&r.get::<_, String>(1)?)?,
-                    visit_frequency: VisitFrequency::from_code(&r.get::<_, String>(2)?)?,
-                })
-            })?;
-            sort_by_label(&mut options, |o| (&o.label, &o.id));
-            Ok(options)
-        })
-    }
-
-    /// A classification dropdown (status, source, industry or channel) for
-    /// the session's organization, in the Portal's sort order, then by label.
-    pub fn picklist_options(
-        &self,
-        kind: PicklistKind,
-        locale: &LanguageTag,
-    ) -> Result<Vec<PicklistOption>> {
-        self.read(|conn| {
-            let session = require_session(conn)?;
-            let labels = Labels::new(conn, locale, Some(&session.organization_id))?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, label, sort_order FROM picklist_values
-                 WHERE kind = ?1 AND deleted = 0 AND (organization_id IS NULL OR organization_id = ?2)",
-            )?;
-            let mut options = query_all(&mut stmt, params![kind.code(), session.organization_id], |r| {
-                Ok(PicklistOption {
-                    id: r.get(0)?,
-                    label: labels.resolve_json(&r.get::<_, String>(1)?)?,
-                    sort_order: r.get(2)?,
-                })
-            })?;
-            sort_by_label(&mut options, |o| (&o.label, &o.id));
-            options.sort_by_key(|o| o.sort_order); // stable: label order within equal sort orders
-            Ok(options)
-        })
     }
 
     /// Every stored segment (all organizations), optionally with tombstones.

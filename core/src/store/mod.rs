@@ -11,6 +11,7 @@
 pub mod catalogue;
 pub mod customer_segments;
 pub mod customers;
+mod dropdowns;
 mod journal;
 pub mod outbox;
 mod paging;
@@ -54,6 +55,7 @@ pub struct Store {
     /// between connections, so reads go through the writer.
     readers: Option<ReaderPool>,
     clock: Arc<dyn Clock>,
+    dropdowns: dropdowns::DropdownCache,
 }
 
 struct ReaderPool {
@@ -77,6 +79,7 @@ impl Store {
                 idle: Mutex::new(Vec::new()),
             }),
             clock: Arc::new(SystemClock),
+            dropdowns: Default::default(),
         })
     }
 
@@ -89,6 +92,7 @@ impl Store {
             writer: Mutex::new(conn),
             readers: None,
             clock: Arc::new(SystemClock),
+            dropdowns: Default::default(),
         })
     }
 

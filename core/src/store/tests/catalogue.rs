@@ -135,3 +135,120 @@ fn operations_that_need_a_role_fail_without_a_session() {
     store.clear_session().unwrap();
     assert_eq!(store.session().unwrap(), None);
 }
+
+fn segment_labels(store: &Store, locale: &str) -> Vec<String> {
+    store
+        .segment_options(&tag(locale))
+        .unwrap()
+        .into_iter()
+        .map(|o| o.label)
+        .collect()
+}
+
+fn dropdown_generation(store: &Store) -> i64 {
+    store
+        .read(|conn| {
+            Ok(conn.query_row(
+                "SELECT generation FROM dropdown_state WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_kept_dropdown_is_never_stale() {
+    let store = store(Role::Technician);
+    let before = ["agriculture", "Prospects", "Retail", "Wholesale"];
+    assert_eq!(segment_labels(&store, "en"), before);
+    assert_eq!(segment_labels(&store, "en"), before, "kept");
+
+    // A new segment, an edited label, a deletion: each shows at once.
+    let mut fresh = segment("fresh", None, &[("en", "Fresh")], VisitFrequency::Weekly);
+    store
+        .apply_segment_changes(&[Change::Upsert(fresh.clone())])
+        .unwrap();
+    assert!(segment_labels(&store, "en").contains(&"Fresh".to_owned()));
+    fresh.name = LocalizedText::single("en", "Fresher").unwrap();
+    fresh.version = 2;
+    store
+        .apply_segment_changes(&[Change::Upsert(fresh)])
+        .unwrap();
+    assert!(segment_labels(&store, "en").contains(&"Fresher".to_owned()));
+    store
+        .apply_segment_changes(&[Change::Delete {
+            id: "fresh".into(),
+            version: 3,
+        }])
+        .unwrap();
+    assert_eq!(segment_labels(&store, "en"), before);
+
+    // Picklists and the organization's default language too.
+    let statuses = |store: &Store| -> Vec<String> {
+        store
+            .picklist_options(PicklistKind::Status, &tag("en"))
+            .unwrap()
+            .into_iter()
+            .map(|o| o.label)
+            .collect()
+    };
+    let kept = statuses(&store);
+    store
+        .apply_picklist_changes(&[Change::Upsert(picklist(
+            "st-new",
+            PicklistKind::Status,
+            None,
+            "Brand new",
+            0,
+        ))])
+        .unwrap();
+    assert_eq!(statuses(&store).len(), kept.len() + 1);
+    assert_eq!(segment_labels(&store, "de"), before, "English fallback");
+    store
+        .apply_organizations(&[Organization {
+            id: "org-north".into(),
+            default_language: Some(tag("nl")),
+        }])
+        .unwrap();
+    assert_eq!(
+        segment_labels(&store, "de"),
+        ["Detailhandel", "Groothandel", "Landbouw", "Prospects"]
+    );
+
+    // Applying the same change again changes nothing, so the kept lists
+    // stay valid.
+    let generation = dropdown_generation(&store);
+    store
+        .apply_segment_changes(&[Change::Upsert(segment(
+            "retail",
+            None,
+            &[("en", "Retail"), ("nl", "Detailhandel")],
+            VisitFrequency::Monthly,
+        ))])
+        .unwrap();
+    assert_eq!(dropdown_generation(&store), generation);
+}
+
+#[test]
+fn a_change_made_through_another_connection_is_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let first = Store::open(&path).unwrap();
+    seed(&first);
+    first
+        .set_session(&Session::new("u1", "org-north", Role::Technician))
+        .unwrap();
+    assert_eq!(segment_labels(&first, "en").len(), 4);
+    // Another process (or store handle) on the same file.
+    let second = Store::open(&path).unwrap();
+    second
+        .apply_segment_changes(&[Change::Upsert(segment(
+            "other",
+            None,
+            &[("en", "Other handle")],
+            VisitFrequency::None,
+        ))])
+        .unwrap();
+    assert!(segment_labels(&first, "en").contains(&"Other handle".to_owned()));
+}
