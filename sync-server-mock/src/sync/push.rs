@@ -1,9 +1,10 @@
 //! `POST /sync/v1/mutations`: a batch of device edits, each answered on its
 //! own (applied, rejected, or applied in part with conflicts).
 //!
-//! Each mutation runs in its own transaction together with the record of
-//! its outcome, so a replayed mutation id gets the first outcome back and
-//! is never applied twice, even when the answer to the first try was lost.
+//! A batch runs in one transaction, each mutation in a savepoint together
+//! with the record of its outcome, so a replayed mutation id gets the first
+//! outcome back and is never applied twice, even when the answer to the
+//! first try was lost.
 //!
 //! Besides customers, managers and admins push the members of static
 //! customer segments (entity `customer_segment_member`).
@@ -45,16 +46,24 @@ pub async fn mutations(
             "at most {MAX_BATCH} mutations per request"
         )));
     }
-    let mut results = Vec::with_capacity(req.mutations.len());
-    for m in req.mutations {
-        let user = user.clone();
-        results.push(state.db.write(move |tx| run_once(tx, &user, &m)).await?);
-    }
+    // One transaction and one trip to the database thread for the batch;
+    // each mutation runs in a savepoint with the record of its outcome.
+    let results = state
+        .db
+        .write(move |tx| {
+            req.mutations
+                .iter()
+                .map(|m| run_once(tx, &user, m))
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
     Ok(Json(PushResponse { results }))
 }
 
-/// The stored outcome of a replay, or the outcome of applying `m` now
-/// (stored before the transaction commits).
+/// The stored outcome of a replay, or the outcome of applying `m` now,
+/// stored with it. A refused mutation leaves nothing of itself behind but
+/// its outcome; the server's own failure fails the request (its
+/// transaction rolls back and the device retries the batch).
 fn run_once(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationResult> {
     if m.mutation_id.trim().is_empty() {
         // Without an id there is nothing to remember the outcome by.
@@ -64,14 +73,17 @@ fn run_once(conn: &Connection, user: &Session, m: &Mutation) -> Result<MutationR
     if let Some(first) = mutations::outcome(conn, &m.mutation_id)? {
         return Ok(first);
     }
+    conn.execute_batch("SAVEPOINT mutation")?;
     let outcome = match apply(conn, user, m) {
         Ok(outcome) => outcome,
-        // The server's own failures are not the mutation's outcome: the
-        // transaction rolls back and the device retries.
         Err(e @ ApiError::Internal(_)) => return Err(e),
-        Err(e) => rejected(conn, user, m, &e)?,
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO mutation")?;
+            rejected(conn, user, m, &e)?
+        }
     };
     mutations::remember(conn, &m.mutation_id, &user.user_id, &outcome)?;
+    conn.execute_batch("RELEASE mutation")?;
     Ok(outcome)
 }
 
