@@ -550,3 +550,35 @@ async fn changes_made_while_a_customer_was_new_follow_the_new_customer_rule() {
     assert_eq!(results[0]["status"], "rejected");
     assert_eq!(results[0]["code"], "validation");
 }
+
+#[tokio::test]
+async fn a_refused_mutation_in_a_batch_leaves_only_its_outcome() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let admin = api.login("admin").await;
+    let (kept, refused) = (new_id(), new_id());
+    let batch = json!([
+        create(&kept, json!({"name": "Kept", "segment_id": "seg-retail"})),
+        create(
+            &refused,
+            json!({"name": "Refused", "segment_id": "seg-unknown"})
+        ),
+        update(&kept, 1, json!({"name": "Kept, renamed"})),
+    ]);
+    let results = tech.push(batch.clone()).await;
+    let statuses: Vec<_> = results.iter().map(|r| r["status"].clone()).collect();
+    assert_eq!(statuses, ["applied", "rejected", "applied"]);
+    admin
+        .get(&format!("/portal/v1/customers/{refused}"))
+        .await
+        .expect(404);
+    assert_eq!(
+        admin
+            .get(&format!("/portal/v1/customers/{kept}"))
+            .await
+            .expect(200)["name"],
+        "Kept, renamed"
+    );
+    // The same batch again: every mutation answers its first outcome.
+    assert_eq!(tech.push(batch).await, results);
+}
