@@ -50,16 +50,22 @@ pub async fn changes(
         seq: 0,
         organization_id: user.organization_id.clone(),
         prev_org: None,
+        window: None,
     });
     // A cursor of another organization: the user moved. Start over for the
-    // new one, and delete what only the old one could see.
-    let (after, prev_org) = if start.organization_id != user.organization_id {
-        (0, Some(start.organization_id.clone()))
+    // new one, and delete what only the old one could see; its counts were
+    // of the old organization's feed.
+    let (after, prev_org, window) = if start.organization_id != user.organization_id {
+        (0, Some(start.organization_id.clone()), None)
     } else {
         // A previous organization equal to the current one (a garbled
         // cursor) has nothing to delete.
         let prev = start.prev_org.clone();
-        (start.seq, prev.filter(|p| *p != user.organization_id))
+        (
+            start.seq,
+            prev.filter(|p| *p != user.organization_id),
+            start.window.clone(),
+        )
     };
     let query = FeedQuery {
         user_id: user.user_id.clone(),
@@ -67,16 +73,18 @@ pub async fn changes(
         after,
         prev_org: prev_org.clone(),
         limit: limit as usize,
+        window,
     };
     let page = state.db.read(move |tx| feed::page(tx, &query)).await?;
     let remaining: u64 = page.remaining.values().sum();
-    let has_more = remaining > 0;
+    let has_more = page.has_more;
     let last = page.changes.last().map_or(after, |c| c.seq);
     let next = if has_more {
         Cursor {
             seq: last,
             organization_id: user.organization_id.clone(),
             prev_org,
+            window: page.window,
         }
     } else {
         // Caught up: nothing this user may see lies before the server's
@@ -85,6 +93,7 @@ pub async fn changes(
             seq: last.max(page.head),
             organization_id: user.organization_id.clone(),
             prev_org: None,
+            window: None,
         }
     };
     // An unchanged device gets its own cursor back, byte for byte.

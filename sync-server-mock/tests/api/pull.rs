@@ -467,7 +467,20 @@ async fn bad_limits_and_cursors_are_400() {
         Some("limit"),
     );
     assert_eq!(err["reason"], "must be between 1 and 1000");
-    for cursor in ["nonsense", "c1zz", "c1"] {
+    // A c2 cursor naming a collection this server does not know.
+    let unknown: String = "1\norg-north\n\n5\nwidgets=3"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for cursor in [
+        "nonsense",
+        "c1zz",
+        "c1",
+        "c2",
+        "c2zz",
+        "c3",
+        &format!("c2{unknown}"),
+    ] {
         tech.get(&format!("/sync/v1/changes?cursor={cursor}"))
             .await
             .expect_error(400, "bad_request", Some("cursor"));
@@ -520,4 +533,90 @@ async fn a_cursor_naming_the_current_organization_as_previous_is_harmless() {
     );
     let (again, _) = tech.pull_all(Some(&cursor), 500).await;
     assert_eq!(again, all);
+}
+
+#[tokio::test]
+async fn writes_between_pages_are_delivered_and_the_pull_ends_at_zero() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let admin = api.login("admin").await;
+    // The organization, the profile and three picklist values.
+    let first = tech.pull(None, Some(5)).await;
+    assert_eq!(first["has_more"], true);
+    // Mid-pull: a Portal edit of a customer still to come, and a new one.
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-1",
+            json!({"name": "Edited mid-pull"}),
+        )
+        .await
+        .expect(200);
+    admin
+        .post(
+            "/portal/v1/customers",
+            json!({"id": "cust-mid-pull", "name": "New mid-pull", "organization_id": "org-north"}),
+        )
+        .await
+        .expect(201);
+    let mut cursor = first["cursor"].as_str().unwrap().to_owned();
+    let mut changes = first["changes"].as_array().unwrap().clone();
+    loop {
+        let page = tech.pull(Some(&cursor), Some(5)).await;
+        changes.extend(page["changes"].as_array().unwrap().iter().cloned());
+        // The counts may be high mid-pull, never zero while more follows.
+        assert_eq!(
+            page["has_more"],
+            page["remaining"].as_u64().unwrap() > 0,
+            "{page:#}"
+        );
+        cursor = page["cursor"].as_str().unwrap().to_owned();
+        if page["has_more"] == false {
+            assert!(
+                page["remaining_by_collection"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .all(|n| *n == 0),
+                "{page:#}"
+            );
+            break;
+        }
+    }
+    let edited = of(&changes, "customers", Some("cust-north-1"));
+    assert_eq!(edited.len(), 1, "once, at its latest state");
+    assert_eq!(edited[0]["data"]["name"], "Edited mid-pull");
+    assert_eq!(of(&changes, "customers", Some("cust-mid-pull")).len(), 1);
+    // Caught up: an idle cursor, back as it was.
+    let idle = tech.pull(Some(&cursor), Some(5)).await;
+    assert_eq!(idle["changes"], json!([]));
+    assert_eq!(idle["remaining"], 0);
+    assert_eq!(idle["cursor"], cursor.as_str());
+}
+
+#[tokio::test]
+async fn an_old_c1_cursor_still_pages_and_gets_counts() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let first = tech.pull(None, Some(5)).await;
+    let carried = first["cursor"].as_str().unwrap();
+    assert!(carried.starts_with("c2"), "mid-pull cursors carry counts");
+    // What an earlier server issued for the same place: no counts.
+    let last = first["changes"][4]["seq"].as_i64().unwrap();
+    let raw = format!("{last}\norg-north\n");
+    let old: String = format!(
+        "c1{}",
+        raw.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let from_old = tech.pull(Some(&old), Some(5)).await;
+    let from_new = tech.pull(Some(carried), Some(5)).await;
+    // Nothing changed: counting afresh and carrying the counts agree, to
+    // the cursor.
+    assert_eq!(from_old, from_new);
+    assert_eq!(from_old["has_more"], true);
+    let (rest, end) = tech.pull_all(Some(&old), 5).await;
+    assert_eq!(rest.len() as u64, first["remaining"].as_u64().unwrap());
+    assert!(
+        end.starts_with("c1"),
+        "a caught-up cursor carries no counts"
+    );
 }
