@@ -124,6 +124,10 @@ if [ -d "$bindings_target_dir/bindings" ]; then
     mv "$bindings_target_dir/bindings" "$target_dir/bindings"
     echo "== bindings and the suites' logs: $target_dir/bindings"
 fi
+if [ -f "$bindings_target_dir/bench/size.json" ]; then
+    mkdir -p "$target_dir/bench"
+    mv "$bindings_target_dir/bench/size.json" "$target_dir/bench/size.json"
+fi
 
 # One closing line for every suite together: cargo's "test result" lines
 # and the binding suites' "N passed, M failed" lines, added up.

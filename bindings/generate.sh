@@ -56,4 +56,9 @@ cp "$shipped_lib" "$out/kotlin/libfieldsync.so"
 
 size=$(stat -c %s "$shipped_lib")
 echo "== libfieldsync.so ($lib_kind): $size bytes ($(awk "BEGIN { printf \"%.2f\", $size / 1048576 }") MiB)"
+if [ "$lib_kind" = release-small ]; then
+    mkdir -p "$target_dir/bench"
+    printf '{"lib_stripped_bytes": %s}\n' "$size" >"$target_dir/bench/size.json"
+    echo "== written to $target_dir/bench/size.json"
+fi
 echo "== bindings in $out/{kotlin,swift,python}"

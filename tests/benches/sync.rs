@@ -43,12 +43,28 @@ fn main() {
         "fieldsync sync benchmark over loopback ({} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    initial_sync(&runtime);
-    upload(&runtime);
-    peak_memory(CUSTOMERS);
+    let mut figures = serde_json::Map::new();
+    initial_sync(&runtime, &mut figures);
+    upload(&runtime, &mut figures);
+    let (rss, _) = peak_memory(CUSTOMERS);
+    figures.insert("peak_rss_100k_mib".into(), rss.into());
     if !quick {
-        peak_memory(1_000_000);
+        let (rss, seconds) = peak_memory(1_000_000);
+        figures.insert("peak_rss_1m_mib".into(), rss.into());
+        figures.insert("initial_sync_1m_s".into(), seconds.into());
     }
+    // `<target>/bench/sync.json`: this executable is `<target>/<profile>/deps/..`.
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.ancestors().nth(3).unwrap().join("bench/sync.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, format!("{:#}\n", serde_json::Value::Object(figures))).unwrap();
+    println!("figures written to {}", path.display());
+}
+
+/// A figure rounded for the JSON output.
+fn round(x: f64, places: i32) -> serde_json::Value {
+    let scale = 10f64.powi(places);
+    ((x * scale).round() / scale).into()
 }
 
 fn secs(d: Duration) -> f64 {
@@ -67,7 +83,10 @@ fn client(store: Arc<Store>, url: &str, user: &str) -> SyncClient {
     SyncClient::new(store, &HttpConfig::new(url), credentials, settings).unwrap()
 }
 
-fn initial_sync(runtime: &tokio::runtime::Runtime) {
+fn initial_sync(
+    runtime: &tokio::runtime::Runtime,
+    figures: &mut serde_json::Map<String, serde_json::Value>,
+) {
     let server = spawn_blocking_server(ServerConfig {
         // half of the generated customers are org-north's, the technician's
         generate_customers: 2 * CUSTOMERS,
@@ -205,6 +224,14 @@ fn initial_sync(runtime: &tokio::runtime::Runtime) {
         rows as f64 / secs(limit),
         secs(sync_time) / secs(limit)
     );
+    figures.insert(
+        "initial_sync_rows_per_s".into(),
+        round(rows as f64 / secs(sync_time), 0),
+    );
+    figures.insert(
+        "initial_sync_limit_ratio".into(),
+        round(secs(sync_time) / secs(limit), 2),
+    );
 
     // A no-change sync: one pull, nothing to apply.
     let mut samples: Vec<Duration> = (0..20)
@@ -216,14 +243,18 @@ fn initial_sync(runtime: &tokio::runtime::Runtime) {
         })
         .collect();
     samples.sort();
+    let median_ms = secs(samples[samples.len() / 2]) * 1e3;
     println!(
-        "no-change sync: median {:.2} ms (1 request, 0 changes) over {} runs",
-        secs(samples[samples.len() / 2]) * 1e3,
+        "no-change sync: median {median_ms:.2} ms (1 request, 0 changes) over {} runs",
         samples.len()
     );
+    figures.insert("no_change_sync_ms".into(), round(median_ms, 2));
 }
 
-fn upload(runtime: &tokio::runtime::Runtime) {
+fn upload(
+    runtime: &tokio::runtime::Runtime,
+    figures: &mut serde_json::Map<String, serde_json::Value>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let server = spawn_blocking_server(ServerConfig::demo()).unwrap();
     let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
@@ -284,11 +315,13 @@ fn upload(runtime: &tokio::runtime::Runtime) {
         secs(report.push_duration) / secs(raw),
         secs(upload_time)
     );
+    figures.insert("outbox_10k_s".into(), round(secs(report.push_duration), 3));
 }
 
-/// Peak memory of a device syncing `customers`: the device runs in a child
-/// process (this binary again) so the server's memory is not counted.
-fn peak_memory(customers: usize) {
+/// Peak memory (MiB) and sync time (s) of a device syncing `customers`: the
+/// device runs in a child process (this binary again) so the server's
+/// memory is not counted.
+fn peak_memory(customers: usize) -> (f64, f64) {
     let server = spawn_blocking_server(ServerConfig {
         generate_customers: 2 * customers,
         seed: 2,
@@ -306,11 +339,16 @@ fn peak_memory(customers: usize) {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
+    let (line, measured) = text.trim().rsplit_once('\n').unwrap();
     println!(
-        "device process syncing {customers} customers: {} (total {:.1} s)",
-        text.trim(),
+        "device process syncing {customers} customers: {line} (total {:.1} s)",
         secs(start.elapsed())
     );
+    let measured: serde_json::Value = serde_json::from_str(measured).unwrap();
+    (
+        measured["peak_rss_mib"].as_f64().unwrap(),
+        measured["seconds"].as_f64().unwrap(),
+    )
 }
 
 fn device_only(url: &str) {
@@ -329,6 +367,14 @@ fn device_only(url: &str) {
         report.downloaded as f64 / secs(elapsed),
         vm_hwm_kib() as f64 / 1024.0,
         before as f64 / 1024.0
+    );
+    // The figures again, for the parent to read.
+    println!(
+        "{}",
+        serde_json::json!({
+            "peak_rss_mib": round(vm_hwm_kib() as f64 / 1024.0, 1),
+            "seconds": round(secs(elapsed), 2),
+        })
     );
 }
 
