@@ -7,29 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
+source bindings/kotlin/jvm.sh
 
-kotlin_dir=bindings/kotlin
-kotlinc=$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc
-klib=$kotlin_dir/node_modules/kotlin-compiler/lib
-jna=${JNA_JAR:-/usr/share/java/jna.jar}
-generated=$target_dir/bindings/kotlin
-build=$target_dir/bindings/kotlin-bench
-server=$target_dir/debug/sync-server-mock
-
-for need in "$kotlinc" "$jna" "$generated/io/fieldsync/fieldsync.kt" "$generated/libfieldsync.so"; do
-    if [ ! -e "$need" ]; then
-        echo "missing $need: run ./test.sh (or bindings/generate.sh and the setup it does)" >&2
-        exit 1
-    fi
-done
-if [ ! -x "$server" ]; then
-    cargo build --quiet -p sync-server-mock
-fi
-mkdir -p "$build"
-classpath="$jna:$klib/kotlinx-coroutines-core-jvm.jar"
-echo "== compiling the Kotlin bindings and the benchmark"
-"$kotlinc" -nowarn -jvm-target 17 -cp "$classpath" -d "$build/fieldsync-bench.jar" \
-    "$generated/io/fieldsync/fieldsync.kt" "$kotlin_dir/bench/DropdownBench.kt"
-RUST_BACKTRACE=0 java -Djna.library.path="$generated" \
-    -cp "$build/fieldsync-bench.jar:$classpath:$klib/kotlin-stdlib.jar" \
-    DropdownBenchKt "$server" "$build/sync-server-mock.log" "$target_dir/bench/kotlin.json"
+run_on_jvm kotlin-bench bench/DropdownBench.kt DropdownBenchKt \
+    "$server" "$target_dir/bindings/kotlin-bench/sync-server-mock.log" "$target_dir/bench/kotlin.json"

@@ -6,14 +6,7 @@ use crate::error::Error;
 #[test]
 fn segment_options_are_scoped_sorted_and_localised() {
     let store = store(Role::Technician);
-    let labels = |locale: &str| -> Vec<String> {
-        store
-            .segment_options(&tag(locale))
-            .unwrap()
-            .into_iter()
-            .map(|o| o.label)
-            .collect()
-    };
+    let labels = |locale: &str| segment_labels(&store, locale);
     // case-insensitive: "agriculture" sorts before "Prospects"; no deleted, no org-south
     assert_eq!(
         labels("en"),
