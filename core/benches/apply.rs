@@ -54,7 +54,7 @@ fn bodies() -> Vec<Vec<u8>> {
                         op: ChangeOp::Upsert,
                         id: format!("cust-{i:07}"),
                         version: 1,
-                        data: Some(serde_json::to_value(customer(i)).unwrap()),
+                        data: FeedChange::record(&customer(i)).unwrap(),
                     })
                     .collect(),
                 cursor: format!("c-{p}"),
@@ -96,7 +96,7 @@ fn main() {
             let rows = page
                 .changes
                 .into_iter()
-                .map(|c| serde_json::from_value(c.data.unwrap()).unwrap())
+                .map(|c| c.decode().unwrap())
                 .collect();
             (page.cursor, rows)
         })

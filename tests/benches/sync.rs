@@ -139,11 +139,13 @@ fn initial_sync(
         }
         (bodies, start.elapsed())
     });
-    // part 2: decode the same bodies into the protocol's pages.
+    // part 2: decode the same bodies into the protocol's pages, and their
+    // records into JSON values.
     let start = Instant::now();
-    let pages: Vec<ChangePage> = bodies
+    let records: Vec<(fieldsync_core::sync::Collection, serde_json::Value)> = bodies
         .iter()
-        .map(|b| serde_json::from_slice(b).unwrap())
+        .flat_map(|b| serde_json::from_slice::<ChangePage>(b).unwrap().changes)
+        .filter_map(|c| Some((c.collection, c.decode::<serde_json::Value>().ok()?)))
         .collect();
     let decode = start.elapsed();
     // part 3: insert the same rows raw, one transaction.
@@ -166,9 +168,11 @@ fn initial_sync(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .unwrap();
-        for change in pages.iter().flat_map(|p| &p.changes) {
-            let Some(d) = &change.data else { continue };
-            match change.collection {
+        for (collection, d) in &records {
+            if d.is_null() {
+                continue;
+            }
+            match collection {
                 fieldsync_core::sync::Collection::Customers => {
                     customer
                         .execute(rusqlite::params![
@@ -179,7 +183,7 @@ fn initial_sync(
                             d["status_id"].as_str(),
                             d["created_at"].as_str(),
                             d["updated_at"].as_str(),
-                            change.version
+                            d["version"].as_i64()
                         ])
                         .unwrap();
                 }
@@ -190,7 +194,7 @@ fn initial_sync(
                             d["organization"].as_str().filter(|o| *o != "ALL"),
                             d["name"].to_string(),
                             d["visit_frequency"].as_str(),
-                            change.version,
+                            d["version"].as_i64(),
                             d["updated_at"].as_str()
                         ])
                         .unwrap();

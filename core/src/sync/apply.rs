@@ -46,10 +46,7 @@ pub struct PageOutcome {
 }
 
 fn decode<T: DeserializeOwned>(change: &FeedChange) -> Result<T> {
-    // from the borrowed value: no copy of the record
-    Ok(T::deserialize(
-        change.data.as_ref().unwrap_or(&Value::Null),
-    )?)
+    Ok(change.decode()?)
 }
 
 /// Applies one entry; `Ok(true)` if the device changed.

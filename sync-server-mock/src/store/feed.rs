@@ -348,19 +348,19 @@ fn render(
     let (version, deleted, data) = match collection {
         Collection::Segments => {
             let s = get_segment(conn, &id)?.ok_or_else(missing)?;
-            (s.version, s.deleted, serde_json::to_value(&s)?)
+            (s.version, s.deleted, serde_json::value::to_raw_value(&s)?)
         }
         Collection::PicklistValues => {
             let v = get_picklist_value(conn, &id)?.ok_or_else(missing)?;
-            (v.version, v.deleted, serde_json::to_value(&v)?)
+            (v.version, v.deleted, serde_json::value::to_raw_value(&v)?)
         }
         Collection::Customers => {
             let c = get_customer(conn, &id)?.ok_or_else(missing)?;
-            (c.version, c.deleted, serde_json::to_value(&c)?)
+            (c.version, c.deleted, serde_json::value::to_raw_value(&c)?)
         }
         Collection::Organizations => {
             let (org, version) = organization(conn, &id)?.ok_or_else(missing)?;
-            (version, false, serde_json::to_value(&org)?)
+            (version, false, serde_json::value::to_raw_value(&org)?)
         }
         Collection::UserProfile => {
             let (session, version) = profile(conn, &id)?.ok_or_else(missing)?;
@@ -369,14 +369,14 @@ fn render(
                 organization_id: session.organization_id,
                 role: session.role,
             };
-            (version, false, serde_json::to_value(&profile)?)
+            (version, false, serde_json::value::to_raw_value(&profile)?)
         }
         Collection::CustomerSegments => {
             let s = customer_segments::get(conn, &id)?.ok_or_else(missing)?;
             (
                 s.segment.version,
                 s.deleted,
-                serde_json::to_value(&s.segment)?,
+                serde_json::value::to_raw_value(&s.segment)?,
             )
         }
         Collection::CustomerSegmentMembers => {
@@ -390,16 +390,16 @@ fn render(
                 op: ChangeOp::Upsert,
                 id,
                 version,
-                data: Some(serde_json::to_value(&m)?),
+                data: Some(serde_json::value::to_raw_value(&m)?),
             });
         }
         Collection::CustomerProfiles => {
             let p = profiles::get_profile(conn, &id)?.ok_or_else(missing)?;
-            (p.version, false, serde_json::to_value(&p)?)
+            (p.version, false, serde_json::value::to_raw_value(&p)?)
         }
         Collection::Transactions => {
             let (t, deleted, _) = profiles::get_transaction(conn, &id)?.ok_or_else(missing)?;
-            (t.version, deleted, serde_json::to_value(&t)?)
+            (t.version, deleted, serde_json::value::to_raw_value(&t)?)
         }
         Collection::Unknown => return Err(missing()),
     };

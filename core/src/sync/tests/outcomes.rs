@@ -92,11 +92,11 @@ fn store_with_existing(role: Role) -> (Arc<Store>, String) {
     store
         .apply_segment_changes(&[
             crate::store::Change::Upsert(
-                serde_json::from_value(segment_change(1, "retail", "Retail").data.unwrap())
+                segment_change(1, "retail", "Retail").decode()
                     .unwrap(),
             ),
             crate::store::Change::Upsert(
-                serde_json::from_value(segment_change(2, "wholesale", "Wholesale").data.unwrap())
+                segment_change(2, "wholesale", "Wholesale").decode()
                     .unwrap(),
             ),
         ])
@@ -252,9 +252,10 @@ async fn unreadable_records_are_skipped_not_fatal() {
         op: ChangeOp::Upsert,
         id: "bad".into(),
         version: 1,
-        data: Some(
-            json!({"id": "bad", "name": {"en": "  "}, "version": 1, "updated_at": "2026-11-23T10:00:00Z"}),
-        ),
+        data: FeedChange::record(
+            &json!({"id": "bad", "name": {"en": "  "}, "version": 1, "updated_at": "2026-11-23T10:00:00Z"}),
+        )
+        .unwrap(),
     };
     let unknown = FeedChange {
         collection: Collection::Unknown,
@@ -302,7 +303,10 @@ async fn the_profile_in_the_feed_updates_the_session() {
         op: ChangeOp::Upsert,
         id: "tech".into(),
         version: 2,
-        data: Some(json!({"user_id": "tech", "organization_id": "org-north", "role": "manager"})),
+        data: FeedChange::record(
+            &json!({"user_id": "tech", "organization_id": "org-north", "role": "manager"}),
+        )
+        .unwrap(),
     };
     let transport = Arc::new(Scripted::new(
         move |_, _| Ok(page(vec![profile.clone()], "c5", false, 0)),
