@@ -119,7 +119,13 @@ impl FeedChange {
 impl PartialEq for FeedChange {
     fn eq(&self, other: &Self) -> bool {
         (self.seq, self.collection, self.op, &self.id, self.version)
-            == (other.seq, other.collection, other.op, &other.id, other.version)
+            == (
+                other.seq,
+                other.collection,
+                other.op,
+                &other.id,
+                other.version,
+            )
             && self.data.as_deref().map(RawValue::get) == other.data.as_deref().map(RawValue::get)
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::catalogue::{Change, Labels};
 use super::outbox::{self, NewEntry};
@@ -140,34 +140,93 @@ fn load_customer(conn: &Connection, id: &str) -> Result<Option<(Customer, bool)>
 }
 
 fn write_row(conn: &Connection, c: &Customer, deleted: bool) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id, channel_id,
-                                segment_id, last_visit, created_at, updated_at, server_version, deleted)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT (id) DO UPDATE SET
-            organization_id = excluded.organization_id, name = excluded.name, name_key = excluded.name_key,
-            status_id = excluded.status_id, source_id = excluded.source_id, industry_id = excluded.industry_id,
-            channel_id = excluded.channel_id, segment_id = excluded.segment_id, last_visit = excluded.last_visit,
-            created_at = excluded.created_at, updated_at = excluded.updated_at,
-            server_version = excluded.server_version, deleted = excluded.deleted",
-    )?
-    .execute(params![
-        c.id,
-        c.organization_id,
-        c.name,
-        fold_for_search(&c.name),
-        c.status_id,
-        c.source_id,
-        c.industry_id,
-        c.channel_id,
-        c.segment_id,
-        c.last_visit,
-        c.created_at,
-        c.updated_at,
-        c.version,
-        deleted
-    ])?;
-    journal::customer_changed(conn, &c.id)
+    CustomerWriter::new(conn)?.write(c, deleted)
+}
+
+/// Writes customer rows with its statements prepared once: a pull page
+/// writes hundreds, and looking a statement up costs as much as running it.
+pub(crate) struct CustomerWriter<'c> {
+    conn: &'c Connection,
+    stored_version: CachedStatement<'c>,
+    upsert: CachedStatement<'c>,
+    journal: journal::CustomerNotes<'c>,
+}
+
+impl<'c> CustomerWriter<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(CustomerWriter {
+            conn,
+            stored_version: conn
+                .prepare_cached("SELECT server_version FROM customers WHERE id = ?1")?,
+            upsert: conn.prepare_cached(
+                "INSERT INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id, channel_id,
+                                        segment_id, last_visit, created_at, updated_at, server_version, deleted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (id) DO UPDATE SET
+                    organization_id = excluded.organization_id, name = excluded.name, name_key = excluded.name_key,
+                    status_id = excluded.status_id, source_id = excluded.source_id, industry_id = excluded.industry_id,
+                    channel_id = excluded.channel_id, segment_id = excluded.segment_id, last_visit = excluded.last_visit,
+                    created_at = excluded.created_at, updated_at = excluded.updated_at,
+                    server_version = excluded.server_version, deleted = excluded.deleted",
+            )?,
+            journal: journal::CustomerNotes::new(conn)?,
+        })
+    }
+
+    fn write(&mut self, c: &Customer, deleted: bool) -> Result<()> {
+        self.upsert.execute(params![
+            c.id,
+            c.organization_id,
+            c.name,
+            fold_for_search(&c.name),
+            c.status_id,
+            c.source_id,
+            c.industry_id,
+            c.channel_id,
+            c.segment_id,
+            c.last_visit,
+            c.created_at,
+            c.updated_at,
+            c.version,
+            deleted
+        ])?;
+        self.journal.changed(&c.id)
+    }
+
+    /// Writes the server's state of a customer, keeping the fields that
+    /// have local changes still waiting for upload. Unless `force`d (the
+    /// server's answer to our own upload), a version not newer than the
+    /// stored one is skipped. Returns whether it wrote.
+    pub(crate) fn merge(&mut self, remote: RemoteCustomer, force: bool) -> Result<bool> {
+        remote.validate()?;
+        // The hot path of a pull: one indexed lookup decides most rows.
+        let stored: Option<Option<i64>> = self
+            .stored_version
+            .query_row([&remote.id], |r| r.get(0))
+            .optional()?;
+        let stored_version = stored.flatten();
+        if !force && stored_version.is_some_and(|v| v >= remote.version) {
+            return Ok(false);
+        }
+        let deleted = remote.deleted;
+        let mut incoming = remote.into_customer();
+        if stored.is_some() {
+            let pending = outbox::pending_fields(self.conn, &incoming.id)?;
+            if !pending.is_empty()
+                && let Some((local, _)) = load_customer(self.conn, &incoming.id)?
+            {
+                for field in CustomerField::ALL
+                    .into_iter()
+                    .filter(|f| pending.contains(f.code()))
+                {
+                    incoming.copy_field(&local, field);
+                }
+            }
+            incoming.version = incoming.version.max(stored_version);
+        }
+        self.write(&incoming, deleted)?;
+        Ok(true)
+    }
 }
 
 /// Checks the catalogue references among `fields` of `c`.
@@ -274,10 +333,11 @@ pub fn apply_customer_changes(
     changes: &[Change<RemoteCustomer>],
 ) -> Result<usize> {
     let mut applied = 0;
+    let mut writer = CustomerWriter::new(conn)?;
     for change in changes {
         match change {
             Change::Upsert(remote) => {
-                if merge_remote(conn, remote, false)? {
+                if writer.merge(remote.clone(), false)? {
                     applied += 1;
                 }
             }
@@ -298,42 +358,13 @@ pub fn apply_customer_changes(
     Ok(applied)
 }
 
-/// Writes the server's state of a customer, keeping the fields that have
-/// local changes still waiting for upload. Unless `force`d (the server's
-/// answer to our own upload), a version not newer than the stored one is
-/// skipped. Returns whether it wrote.
+/// [`CustomerWriter::merge`] of one customer.
 pub(crate) fn merge_remote(
     conn: &Connection,
     remote: &RemoteCustomer,
     force: bool,
 ) -> Result<bool> {
-    remote.validate()?;
-    // The hot path of a pull: one indexed lookup decides most rows.
-    let stored: Option<Option<i64>> = conn
-        .prepare_cached("SELECT server_version FROM customers WHERE id = ?1")?
-        .query_row([&remote.id], |r| r.get(0))
-        .optional()?;
-    let stored_version = stored.flatten();
-    if !force && stored_version.is_some_and(|v| v >= remote.version) {
-        return Ok(false);
-    }
-    let mut incoming = remote.clone().into_customer();
-    if stored.is_some() {
-        let pending = outbox::pending_fields(conn, &remote.id)?;
-        if !pending.is_empty()
-            && let Some((local, _)) = load_customer(conn, &remote.id)?
-        {
-            for field in CustomerField::ALL
-                .into_iter()
-                .filter(|f| pending.contains(f.code()))
-            {
-                incoming.copy_field(&local, field);
-            }
-        }
-        incoming.version = incoming.version.max(stored_version);
-    }
-    write_row(conn, &incoming, remote.deleted)?;
-    Ok(true)
+    CustomerWriter::new(conn)?.merge(remote.clone(), force)
 }
 
 /// Sets fields of a customer to values the server reported (a conflict's

@@ -5,16 +5,32 @@
 //! ranked again once purchases or customers changed. Writers know nothing
 //! of who reads, so the store's modules do not import each other for it.
 
-use rusqlite::Connection;
+use rusqlite::{CachedStatement, Connection};
 
 use super::query_all;
 use crate::error::Result;
 
+const NOTE_CUSTOMER: &str =
+    "INSERT OR IGNORE INTO segment_dirty_customers (customer_id) VALUES (?1)";
+
 /// Notes that a customer's data changed.
 pub(crate) fn customer_changed(conn: &Connection, customer_id: &str) -> Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO segment_dirty_customers (customer_id) VALUES (?1)")?
-        .execute([customer_id])?;
-    Ok(())
+    CustomerNotes::new(conn)?.changed(customer_id)
+}
+
+/// Notes changed customers with the statement prepared once (a pull page
+/// notes hundreds).
+pub(crate) struct CustomerNotes<'c>(CachedStatement<'c>);
+
+impl<'c> CustomerNotes<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(CustomerNotes(conn.prepare_cached(NOTE_CUSTOMER)?))
+    }
+
+    pub(crate) fn changed(&mut self, customer_id: &str) -> Result<()> {
+        self.0.execute([customer_id])?;
+        Ok(())
+    }
 }
 
 /// Notes that purchase rankings are stale (customers or transactions

@@ -25,7 +25,8 @@ use crate::store::customer_segments::{
     apply_customer_segment_changes, apply_customer_segment_memberships, restore_membership,
 };
 use crate::store::customers::{
-    apply_customer_changes, mark_accepted, merge_remote, remove_unaccepted, restore_fields,
+    CustomerWriter, apply_customer_changes, mark_accepted, merge_remote, remove_unaccepted,
+    restore_fields,
 };
 use crate::store::outbox::{self, OutboxEntry};
 use crate::store::profiles::apply_profile_changes;
@@ -49,8 +50,13 @@ fn decode<T: DeserializeOwned>(change: &FeedChange) -> Result<T> {
     Ok(change.decode()?)
 }
 
-/// Applies one entry; `Ok(true)` if the device changed.
-fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
+/// Applies one entry; `Ok(true)` if the device changed. Customers, most of
+/// a pull, go through the page's `customers` writer.
+fn apply_change(
+    conn: &Connection,
+    change: &FeedChange,
+    customers: &mut CustomerWriter<'_>,
+) -> Result<bool> {
     let delete = || (change.id.clone(), change.version);
     let rows = match (change.collection, change.op) {
         (Collection::Segments, ChangeOp::Upsert) => {
@@ -68,7 +74,7 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
             apply_picklist_changes(conn, &[Change::Delete { id, version }])?
         }
         (Collection::Customers, ChangeOp::Upsert) => {
-            apply_customer_changes(conn, &[Change::Upsert(decode::<RemoteCustomer>(change)?)])?
+            customers.merge(decode::<RemoteCustomer>(change)?, false)? as usize
         }
         (Collection::Customers, ChangeOp::Delete) => {
             let (id, version) = delete();
@@ -137,9 +143,10 @@ fn apply_change(conn: &Connection, change: &FeedChange) -> Result<bool> {
 /// page, and applying a page again changes nothing.
 pub fn apply_pull_page(conn: &Connection, page: &ChangePage) -> Result<PageOutcome> {
     let mut outcome = PageOutcome::default();
+    let mut customers = CustomerWriter::new(conn)?;
     for change in &page.changes {
         *outcome.received.entry(change.collection).or_default() += 1;
-        match apply_change(conn, change) {
+        match apply_change(conn, change, &mut customers) {
             Ok(true) => {
                 if !outcome.changed.contains(&change.collection) {
                     outcome.changed.push(change.collection);

@@ -123,7 +123,8 @@ pub(super) fn segment_change(seq: i64, id: &str, en: &str) -> FeedChange {
         data: FeedChange::record(&json!({
             "id": id, "organization": "ALL", "name": {"en": en, "nl": format!("{en} NL")},
             "visit_frequency": "weekly", "version": seq, "updated_at": "2026-11-23T10:00:00Z"
-        })).unwrap(),
+        }))
+        .unwrap(),
     }
 }
 

@@ -91,12 +91,10 @@ fn store_with_existing(role: Role) -> (Arc<Store>, String) {
         .unwrap();
     store
         .apply_segment_changes(&[
+            crate::store::Change::Upsert(segment_change(1, "retail", "Retail").decode().unwrap()),
             crate::store::Change::Upsert(
-                segment_change(1, "retail", "Retail").decode()
-                    .unwrap(),
-            ),
-            crate::store::Change::Upsert(
-                segment_change(2, "wholesale", "Wholesale").decode()
+                segment_change(2, "wholesale", "Wholesale")
+                    .decode()
                     .unwrap(),
             ),
         ])
