@@ -44,7 +44,7 @@ enum Command {
         #[arg(long)]
         db: PathBuf,
         /// Feed entries per page.
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 1000)]
         page_size: u32,
     },
     /// Prints the segment dropdown of the signed-in user.

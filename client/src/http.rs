@@ -1,5 +1,6 @@
 //! The HTTP transport: reqwest with rustls (no OpenSSL) and gzip.
 
+use std::future::Future;
 use std::time::Duration;
 
 use fieldsync_core::protocol::{
@@ -158,5 +159,24 @@ impl Transport for HttpTransport {
 
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
+    }
+
+    /// Tokio's blocking pool: a page is applied there while the runtime
+    /// receives and decodes the next.
+    fn run_blocking<R, F>(&self, work: F) -> impl Future<Output = R> + Send
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let task = tokio::task::spawn_blocking(work);
+        async move {
+            match task.await {
+                Ok(value) => value,
+                // A panic in the work is the caller's panic (uniffi turns
+                // it into an exception at the boundary).
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => panic!("the runtime shut down during a sync"),
+            }
+        }
     }
 }

@@ -1,12 +1,18 @@
-//! The apply path alone: 100,000 customers arriving as feed pages (wire
-//! bytes in memory, decoded by the engine's own code) applied into a store
-//! on disk, page by page, each page in one transaction with its cursor, as
-//! a pull does (decoding included); against a raw rusqlite insert of the
-//! same rows, already decoded, into the same schema (same indexes, same
-//! triggers), one durable transaction per page, in the same run.
+//! The apply path alone: customers arriving as feed pages (wire bytes in
+//! memory, decoded by the engine's own code) applied into a store on disk,
+//! page by page, each page in one transaction with its cursor, as a pull
+//! does (decoding included); against a raw rusqlite insert of the same
+//! rows, already decoded, into the same schema (same indexes, same
+//! triggers), with the same connection settings, one durable transaction
+//! per page, in the same run.
 //!
-//! `cargo bench -p fieldsync-core --bench apply`; writes
-//! `<target>/bench/apply.json`.
+//! The rows look like a Portal's: random UUIDs, names in random order, a
+//! segment out of 2,000 and a status, so every index takes its inserts at
+//! random places, as in a real first sync.
+//!
+//! `cargo bench -p fieldsync-core --bench apply` (100,000 customers; add
+//! `-- --customers 1000000` for a million); writes
+//! `<target>/bench/apply.json` (the 100,000 run) or `apply_1m.json`.
 
 use std::time::{Duration, Instant};
 
@@ -14,22 +20,38 @@ use chrono::{TimeZone, Utc};
 use fieldsync_core::Store;
 use fieldsync_core::model::{RemoteCustomer, Role, Session};
 use fieldsync_core::protocol::{ChangeOp, ChangePage, Collection, FeedChange};
+use fieldsync_core::sync::MAX_PULL_PAGE_SIZE;
 use fieldsync_core::sync::apply::apply_pull_page;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
-const CUSTOMERS: usize = 100_000;
-const PAGE: usize = 500;
+const PAGE: usize = MAX_PULL_PAGE_SIZE as usize;
+const SEGMENTS: usize = 2_000;
+const FIRST: [&str; 8] = [
+    "Anna", "Bruno", "Chloé", "Dario", "Eva", "Farid", "Greta", "Hugo",
+];
+const LAST: [&str; 8] = [
+    "Müller", "Rossi", "Novak", "Dubois", "Smith", "Kowalski", "Silva", "Berg",
+];
 
-fn customer(i: usize) -> RemoteCustomer {
+/// The `i`th customer of the feed, the same in every call.
+fn customer(rng: &mut StdRng, i: usize) -> RemoteCustomer {
     let at = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
+    let id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
     RemoteCustomer {
-        id: format!("cust-{i:07}"),
+        id: id.to_string(),
         organization_id: "org-north".into(),
-        name: format!("Customer {i:07}"),
-        status_id: None,
+        name: format!(
+            "{} {} {}",
+            FIRST[rng.random_range(0..FIRST.len())],
+            LAST[rng.random_range(0..LAST.len())],
+            rng.random_range(0..1_000_000)
+        ),
+        status_id: Some(format!("status-{}", i % 4)),
         source_id: None,
         industry_id: None,
         channel_id: None,
-        segment_id: None,
+        segment_id: Some(format!("seg-{:04}", rng.random_range(0..SEGMENTS))),
         last_visit: None,
         created_at: at,
         updated_at: at,
@@ -38,135 +60,167 @@ fn customer(i: usize) -> RemoteCustomer {
     }
 }
 
-/// The feed as the server sends it: JSON bodies of `PAGE` changes.
-fn bodies() -> Vec<Vec<u8>> {
-    (0..CUSTOMERS)
-        .collect::<Vec<_>>()
-        .chunks(PAGE)
-        .enumerate()
-        .map(|(p, chunk)| {
-            let page = ChangePage {
-                changes: chunk
-                    .iter()
-                    .map(|&i| FeedChange {
-                        seq: i as i64 + 1,
-                        collection: Collection::Customers,
-                        op: ChangeOp::Upsert,
-                        id: format!("cust-{i:07}"),
-                        version: 1,
-                        data: FeedChange::record(&customer(i)).unwrap(),
-                    })
-                    .collect(),
-                cursor: format!("c-{p}"),
-                has_more: (p + 1) * PAGE < CUSTOMERS,
-                remaining: (CUSTOMERS - (p + 1) * PAGE) as u64,
-                remaining_by_collection: Default::default(),
-            };
-            serde_json::to_vec(&page).unwrap()
-        })
-        .collect()
+/// Page `p` of the feed as the server sends it: a JSON body of `PAGE`
+/// changes. Pages are made one at a time, so memory stays flat at 1M.
+fn body(rng: &mut StdRng, p: usize, customers: usize) -> Vec<u8> {
+    let range = p * PAGE..((p + 1) * PAGE).min(customers);
+    let page = ChangePage {
+        changes: range
+            .map(|i| {
+                let c = customer(rng, i);
+                FeedChange {
+                    seq: i as i64 + 1,
+                    collection: Collection::Customers,
+                    op: ChangeOp::Upsert,
+                    id: c.id.clone(),
+                    version: 1,
+                    data: FeedChange::record(&c).unwrap(),
+                }
+            })
+            .collect(),
+        cursor: format!("c-{p}"),
+        has_more: (p + 1) * PAGE < customers,
+        remaining: customers.saturating_sub((p + 1) * PAGE) as u64,
+        remaining_by_collection: Default::default(),
+    };
+    serde_json::to_vec(&page).unwrap()
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let customers: usize = args
+        .iter()
+        .position(|a| a == "--customers")
+        .map_or(100_000, |i| args[i + 1].parse().expect("--customers N"));
+    let pages = customers.div_ceil(PAGE);
     let dir = tempfile::tempdir().unwrap();
     println!(
-        "fieldsync-core apply benchmark ({} cores), {CUSTOMERS} customers in pages of {PAGE}",
+        "fieldsync-core apply benchmark ({} cores), {customers} customers in pages of {PAGE}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let bodies = bodies();
 
     let store = Store::open(dir.path().join("device.db")).unwrap();
     store
         .set_session(&Session::new("u1", "org-north", Role::Technician))
         .unwrap();
-    let start = Instant::now();
-    for body in &bodies {
-        let page: ChangePage = serde_json::from_slice(body).unwrap();
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut apply = Duration::ZERO;
+    let mut decode = Duration::ZERO;
+    for p in 0..pages {
+        let body = body(&mut rng, p, customers);
+        // What decoding alone costs (part of the apply; not timed twice).
+        let start = Instant::now();
+        let page: ChangePage = serde_json::from_slice(&body).unwrap();
+        for change in &page.changes {
+            let _: RemoteCustomer = change.decode().unwrap();
+        }
+        decode += start.elapsed();
+        let start = Instant::now();
+        let page: ChangePage = serde_json::from_slice(&body).unwrap();
         store.write(|tx| apply_pull_page(tx, &page)).unwrap();
+        apply += start.elapsed();
     }
-    let apply = start.elapsed();
+    // The connection settings the store's writer runs with, for the limit.
+    let pragmas: Vec<(&str, String)> = [
+        "synchronous",
+        "cache_size",
+        "wal_autocheckpoint",
+        "journal_size_limit",
+    ]
+    .into_iter()
+    .map(|name| {
+        let value: i64 = store
+            .write(|tx| Ok(tx.pragma_query_value(None, name, |r| r.get(0))?))
+            .unwrap();
+        (name, value.to_string())
+    })
+    .collect();
+    drop(store);
 
     // The limit: the same rows, already decoded (not timed), inserted raw
     // into the same schema (a fresh store's file: same indexes and
     // triggers), one durable transaction per page with its cursor.
-    let pages: Vec<(String, Vec<RemoteCustomer>)> = bodies
-        .iter()
-        .map(|body| {
-            let page: ChangePage = serde_json::from_slice(body).unwrap();
-            let rows = page
-                .changes
-                .into_iter()
-                .map(|c| c.decode().unwrap())
-                .collect();
-            (page.cursor, rows)
-        })
-        .collect();
     let raw_path = dir.path().join("raw.db");
     drop(Store::open(&raw_path).unwrap());
     let mut raw = rusqlite::Connection::open(&raw_path).unwrap();
     raw.pragma_update(None, "journal_mode", "WAL").unwrap();
-    raw.pragma_update(None, "synchronous", "FULL").unwrap();
-    let start = Instant::now();
-    for (cursor, rows) in &pages {
+    for (name, value) in &pragmas {
+        raw.pragma_update(None, name, value).unwrap();
+    }
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut limit = Duration::ZERO;
+    for p in 0..pages {
+        let page: ChangePage = serde_json::from_slice(&body(&mut rng, p, customers)).unwrap();
+        let rows: Vec<RemoteCustomer> = page.changes.iter().map(|c| c.decode().unwrap()).collect();
+        let start = Instant::now();
         let tx = raw.transaction().unwrap();
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO customers (id, organization_id, name, name_key, created_at, updated_at, server_version)
-                     VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6)",
+                    "INSERT INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id,
+                                            channel_id, segment_id, last_visit, created_at, updated_at, server_version, deleted)
+                     VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .unwrap();
-            for c in rows {
+            for c in &rows {
                 insert
                     .execute(rusqlite::params![
                         c.id,
                         c.organization_id,
                         c.name,
+                        c.status_id,
+                        c.source_id,
+                        c.industry_id,
+                        c.channel_id,
+                        c.segment_id,
+                        c.last_visit,
                         c.created_at,
                         c.updated_at,
-                        c.version
+                        c.version,
+                        c.deleted
                     ])
                     .unwrap();
             }
             tx.execute(
                 "INSERT INTO sync_state (id, cursor) VALUES (1, ?1)
                  ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor",
-                [cursor],
+                [&page.cursor],
             )
             .unwrap();
         }
         tx.commit().unwrap();
+        limit += start.elapsed();
     }
-    let limit = start.elapsed();
-    // What decoding alone costs (part of the apply above).
-    let start = Instant::now();
-    for body in &bodies {
-        let page: ChangePage = serde_json::from_slice(body).unwrap();
-        for change in &page.changes {
-            let _: RemoteCustomer = change.decode().unwrap();
-        }
-    }
-    let decode = start.elapsed();
-    let rate = |d: Duration| CUSTOMERS as f64 / d.as_secs_f64();
+    let rate = |d: Duration| customers as f64 / d.as_secs_f64();
+    let ratio = apply.as_secs_f64() / limit.as_secs_f64();
     println!(
-        "apply {CUSTOMERS} customers: {:.2} s ({:.0} rows/s); limit (raw rusqlite insert of the same rows, same schema) {:.2} s ({:.0} rows/s); ratio {:.2}x",
+        "apply {customers} customers: {:.2} s ({:.0} rows/s); limit (raw rusqlite insert of the same rows, same schema and settings) {:.2} s ({:.0} rows/s); ratio {ratio:.2}x",
         apply.as_secs_f64(),
         rate(apply),
         limit.as_secs_f64(),
         rate(limit),
-        apply.as_secs_f64() / limit.as_secs_f64()
     );
     println!(
-        "  of which decoding the pages: {:.2} s ({:.0} rows/s)",
+        "  of which decoding the pages: {:.2} s ({:.0} rows/s); connection settings {pragmas:?}",
         decode.as_secs_f64(),
         rate(decode)
     );
     let exe = std::env::current_exe().unwrap();
-    let path = exe.ancestors().nth(3).unwrap().join("bench/apply.json");
+    let name = if customers == 100_000 {
+        "apply".to_owned()
+    } else {
+        format!("apply_{customers}")
+    };
+    let path = exe
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .join(format!("bench/{name}.json"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let figures = serde_json::json!({
+        "customers": customers,
         "apply_rows_per_s": rate(apply).round(),
-        "apply_raw_insert_ratio": (apply.as_secs_f64() / limit.as_secs_f64() * 100.0).round() / 100.0,
+        "apply_raw_insert_ratio": (ratio * 100.0).round() / 100.0,
     });
     std::fs::write(&path, format!("{figures:#}\n")).unwrap();
     println!("  figures written to {}", path.display());

@@ -36,6 +36,11 @@ const SNAPSHOTS: &[(i64, &str, &str)] = &[
         include_str!("schema/v4.sql"),
         include_str!("schema/v4_data.sql"),
     ),
+    (
+        5,
+        include_str!("schema/v5.sql"),
+        include_str!("schema/v5_data.sql"),
+    ),
 ];
 
 fn schema_of(conn: &Connection) -> String {
@@ -167,6 +172,14 @@ fn every_shipped_schema_upgrades_with_its_data() {
                     .total_spend_minor,
                 12_550
             );
+        }
+        if *version >= 5 {
+            // v5 sample: the journal notes all customers as changed, so the
+            // flexi segment is evaluated in full, once.
+            let refresh = store.refresh_customer_segments().unwrap();
+            assert!(refresh.full_evaluations >= 1, "{refresh:?}");
+            let again = store.refresh_customer_segments().unwrap();
+            assert_eq!(again.full_evaluations, 0);
         }
     }
 }

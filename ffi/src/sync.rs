@@ -165,8 +165,9 @@ pub struct SyncConfig {
     #[uniffi(default = 60)]
     pub request_timeout_seconds: u32,
     /// Changes asked for per download page, 1 to 1000 (core's
-    /// `MAX_PULL_PAGE_SIZE`).
-    #[uniffi(default = 500)]
+    /// `MAX_PULL_PAGE_SIZE`); the most by default (fewer, larger
+    /// transactions make a first sync faster).
+    #[uniffi(default = 1000)]
     pub pull_page_size: u32,
     /// Local changes uploaded per request, 1 to 500 (core's
     /// `MAX_PUSH_BATCH_SIZE`).

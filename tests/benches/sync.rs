@@ -1,9 +1,13 @@
 //! Sync benchmark over loopback, each figure beside a limit measured in the
 //! same run:
 //!
-//! - initial sync of 100,000 customers and 2,000 segments, against the sum
-//!   of its parts done raw: downloading the same pages, decoding their JSON,
-//!   inserting the same rows with rusqlite in one transaction;
+//! - initial sync of 100,000 customers and 2,000 segments, against its
+//!   parts done raw: downloading the same pages; decoding their JSON and
+//!   inserting the same rows with rusqlite into the same schema, with the
+//!   same settings, a transaction per page. A pipelined pull does both at
+//!   once, so the limit is the larger of the two;
+//! - the apply path alone: the same pages applied into a fresh store
+//!   (decoding included), against that raw insert;
 //! - a no-change sync;
 //! - outbox upload of 10,000 mutations, against posting the same request
 //!   bodies raw;
@@ -19,8 +23,9 @@ use std::time::{Duration, Instant};
 
 use fieldsync_client::{HttpConfig, SyncClient};
 use fieldsync_core::Store;
-use fieldsync_core::model::CustomerDraft;
-use fieldsync_core::protocol::{ChangePage, PushRequest};
+use fieldsync_core::model::{CustomerDraft, RemoteCustomer};
+use fieldsync_core::protocol::{ChangePage, Collection, PushRequest};
+use fieldsync_core::sync::apply::apply_pull_page;
 use fieldsync_core::sync::{Credentials, SyncSettings};
 use fieldsync_e2e::token;
 use sync_server_mock::{ServerConfig, spawn_blocking_server};
@@ -139,73 +144,43 @@ fn initial_sync(
         }
         (bodies, start.elapsed())
     });
-    // part 2: decode the same bodies into the protocol's pages, and their
-    // records into JSON values.
+    // Part 2 of the limit: decode the same bodies into the protocol's
+    // pages and their records into their types.
     let start = Instant::now();
-    let records: Vec<(fieldsync_core::sync::Collection, serde_json::Value)> = bodies
+    let pages: Vec<(String, Vec<Row>)> = bodies
         .iter()
-        .flat_map(|b| serde_json::from_slice::<ChangePage>(b).unwrap().changes)
-        .filter_map(|c| Some((c.collection, c.decode::<serde_json::Value>().ok()?)))
+        .map(|b| {
+            let page = serde_json::from_slice::<ChangePage>(b).unwrap();
+            let rows = page
+                .changes
+                .iter()
+                .filter_map(|c| match c.collection {
+                    Collection::Customers => c.decode().ok().map(Row::Customer),
+                    Collection::Segments => c.decode().ok().map(Row::Segment),
+                    _ => None,
+                })
+                .collect();
+            (page.cursor, rows)
+        })
         .collect();
     let decode = start.elapsed();
-    // part 3: insert the same rows raw, one transaction.
-    let raw_path = dir.path().join("raw.db");
-    drop(Store::open(&raw_path).unwrap());
-    let mut raw = rusqlite::Connection::open(&raw_path).unwrap();
-    raw.pragma_update(None, "synchronous", "FULL").unwrap();
+    // Part 3: insert the same rows raw into the same schema, with the
+    // store writer's settings, one durable transaction per page with its
+    // cursor, as the device does.
+    let pragmas = writer_settings(&store);
+    let insert = raw_insert(&dir.path().join("raw.db"), &pragmas, &pages);
+    drop(pages);
+    // The apply path alone, on the same pages: decoded by the engine's
+    // code and applied into a fresh store, page by page.
+    let fresh = Store::open(dir.path().join("apply.db")).unwrap();
     let start = Instant::now();
-    let tx = raw.transaction().unwrap();
-    {
-        let mut customer = tx
-            .prepare(
-                "INSERT OR REPLACE INTO customers (id, organization_id, name, name_key, segment_id, status_id, created_at, updated_at, server_version)
-                 VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, ?7, ?8)",
-            )
-            .unwrap();
-        let mut segment = tx
-            .prepare(
-                "INSERT OR REPLACE INTO segments (id, organization_id, name, visit_frequency, version, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .unwrap();
-        for (collection, d) in &records {
-            if d.is_null() {
-                continue;
-            }
-            match collection {
-                fieldsync_core::sync::Collection::Customers => {
-                    customer
-                        .execute(rusqlite::params![
-                            d["id"].as_str(),
-                            d["organization_id"].as_str(),
-                            d["name"].as_str(),
-                            d["segment_id"].as_str(),
-                            d["status_id"].as_str(),
-                            d["created_at"].as_str(),
-                            d["updated_at"].as_str(),
-                            d["version"].as_i64()
-                        ])
-                        .unwrap();
-                }
-                fieldsync_core::sync::Collection::Segments => {
-                    segment
-                        .execute(rusqlite::params![
-                            d["id"].as_str(),
-                            d["organization"].as_str().filter(|o| *o != "ALL"),
-                            d["name"].to_string(),
-                            d["visit_frequency"].as_str(),
-                            d["version"].as_i64(),
-                            d["updated_at"].as_str()
-                        ])
-                        .unwrap();
-                }
-                _ => {}
-            }
-        }
+    for body in &bodies {
+        let page: ChangePage = serde_json::from_slice(body).unwrap();
+        fresh.write(|tx| apply_pull_page(tx, &page)).unwrap();
     }
-    tx.commit().unwrap();
-    let insert = start.elapsed();
-    let limit = download + decode + insert;
+    let apply = start.elapsed();
+    // Both run at once in a pipelined pull: the limit is the slower.
+    let limit = download.max(decode + insert);
     println!(
         "initial sync: {rows} changes ({} customers, {} segments visible) in {:.2} s = {:.0} rows/s, {} pull requests",
         store
@@ -220,7 +195,7 @@ fn initial_sync(
         report.pull_requests
     );
     println!(
-        "  limit: raw download {:.2} s + JSON decode {:.2} s + raw rusqlite insert {:.2} s = {:.2} s ({:.0} rows/s); ratio {:.2}x",
+        "  limit: the larger of raw download {:.2} s and JSON decode {:.2} s + raw rusqlite insert {:.2} s = {:.2} s ({:.0} rows/s); ratio {:.2}x",
         secs(download),
         secs(decode),
         secs(insert),
@@ -228,6 +203,13 @@ fn initial_sync(
         rows as f64 / secs(limit),
         secs(sync_time) / secs(limit)
     );
+    println!(
+        "  apply alone (the same pages, decoding included, into a fresh store): {:.2} s ({:.0} rows/s); against the raw insert: ratio {:.2}x",
+        secs(apply),
+        rows as f64 / secs(apply),
+        secs(apply) / secs(insert)
+    );
+    println!("  connection settings of the store's writer and the raw insert: {pragmas:?}");
     figures.insert(
         "initial_sync_rows_per_s".into(),
         round(rows as f64 / secs(sync_time), 0),
@@ -235,6 +217,14 @@ fn initial_sync(
     figures.insert(
         "initial_sync_limit_ratio".into(),
         round(secs(sync_time) / secs(limit), 2),
+    );
+    figures.insert(
+        "apply_rows_per_s".into(),
+        round(rows as f64 / secs(apply), 0),
+    );
+    figures.insert(
+        "apply_raw_insert_ratio".into(),
+        round(secs(apply) / secs(insert), 2),
     );
 
     // A no-change sync: one pull, nothing to apply.
@@ -320,6 +310,108 @@ fn upload(
         secs(upload_time)
     );
     figures.insert("outbox_10k_s".into(), round(secs(report.push_duration), 3));
+}
+
+/// A decoded feed record the raw insert writes.
+enum Row {
+    Customer(RemoteCustomer),
+    Segment(serde_json::Value),
+}
+
+/// The connection settings of the store's writer (the raw insert uses
+/// the same).
+fn writer_settings(store: &Store) -> Vec<(&'static str, i64)> {
+    [
+        "synchronous",
+        "cache_size",
+        "wal_autocheckpoint",
+        "journal_size_limit",
+    ]
+    .into_iter()
+    .map(|name| {
+        let value = store
+            .write(|tx| Ok(tx.pragma_query_value(None, name, |r| r.get(0))?))
+            .unwrap();
+        (name, value)
+    })
+    .collect()
+}
+
+/// Inserts the pages' rows raw into a fresh store's file, one durable
+/// transaction per page with its cursor; answers the time it took.
+fn raw_insert(
+    path: &std::path::Path,
+    pragmas: &[(&str, i64)],
+    pages: &[(String, Vec<Row>)],
+) -> Duration {
+    drop(Store::open(path).unwrap());
+    let mut raw = rusqlite::Connection::open(path).unwrap();
+    raw.pragma_update(None, "journal_mode", "WAL").unwrap();
+    for (name, value) in pragmas {
+        raw.pragma_update(None, name, value).unwrap();
+    }
+    let start = Instant::now();
+    for (cursor, rows) in pages {
+        let tx = raw.transaction().unwrap();
+        {
+            let mut customer = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id,
+                                                       channel_id, segment_id, last_visit, created_at, updated_at, server_version, deleted)
+                     VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .unwrap();
+            let mut segment = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO segments (id, organization_id, name, visit_frequency, version, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .unwrap();
+            for row in rows {
+                match row {
+                    Row::Customer(c) => {
+                        customer
+                            .execute(rusqlite::params![
+                                c.id,
+                                c.organization_id,
+                                c.name,
+                                c.status_id,
+                                c.source_id,
+                                c.industry_id,
+                                c.channel_id,
+                                c.segment_id,
+                                c.last_visit,
+                                c.created_at,
+                                c.updated_at,
+                                c.version,
+                                c.deleted
+                            ])
+                            .unwrap();
+                    }
+                    Row::Segment(d) => {
+                        segment
+                            .execute(rusqlite::params![
+                                d["id"].as_str(),
+                                d["organization"].as_str().filter(|o| *o != "ALL"),
+                                d["name"].to_string(),
+                                d["visit_frequency"].as_str(),
+                                d["version"].as_i64(),
+                                d["updated_at"].as_str()
+                            ])
+                            .unwrap();
+                    }
+                }
+            }
+            tx.execute(
+                "INSERT INTO sync_state (id, cursor) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor",
+                [cursor],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    start.elapsed()
 }
 
 /// Peak memory (MiB) and sync time (s) of a device syncing `customers`: the

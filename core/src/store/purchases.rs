@@ -180,16 +180,20 @@ pub(crate) fn refresh_rfm_if_stale(conn: &Connection) -> Result<bool> {
         conn.prepare_cached(&format!(
             "UPDATE customer_stats SET rfm_recency = {r}, rfm_frequency = {f}, rfm_monetary = {m}
              WHERE purchase_count > 0
-               AND customer_id IN (SELECT id FROM customers WHERE organization_id = ?1 AND deleted = 0)
+               AND EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_stats.customer_id
+                           AND c.organization_id = ?1 AND c.deleted = 0)
                AND (rfm_recency IS NOT {r} OR rfm_frequency IS NOT {f} OR rfm_monetary IS NOT {m})"
         ))?
         .execute(rusqlite::params_from_iter(args))?;
     }
-    // Not ranked: no purchases, or no such customer here (yet).
+    // Not ranked: no purchases, or no such customer here (yet). Both
+    // statements look customers up by id (EXISTS), not list them all (IN):
+    // the cost follows the purchasers, not the customers.
     conn.execute(
         "UPDATE customer_stats SET rfm_recency = NULL, rfm_frequency = NULL, rfm_monetary = NULL
          WHERE rfm_recency IS NOT NULL
-           AND (purchase_count = 0 OR customer_id NOT IN (SELECT id FROM customers WHERE deleted = 0))",
+           AND (purchase_count = 0 OR NOT EXISTS (SELECT 1 FROM customers c
+                                                  WHERE c.id = customer_stats.customer_id AND c.deleted = 0))",
         [],
     )?;
     journal::rankings_refreshed(conn)?;

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_sync_state.sql"),
     include_str!("migrations/003_customer_segments.sql"),
     include_str!("migrations/004_dropdown_state.sql"),
+    include_str!("migrations/005_journal_saturation.sql"),
 ];
 
 /// The schema version this build creates and reads.

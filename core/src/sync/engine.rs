@@ -8,19 +8,27 @@
 //!   same run and, past that, by the next run, never waiting for a new
 //!   local write;
 //! - each pulled page is applied in one transaction with its cursor, so a
-//!   run stopped anywhere resumes after the last applied page, and memory
-//!   holds one page at a time;
+//!   run stopped anywhere resumes after the last applied page;
+//! - the next page downloads while the current one is applied (off the
+//!   driving task, through [`Transport::run_blocking`]), so memory holds at
+//!   most two pages;
 //! - dropping the `sync()` future cancels the run safely between
 //!   transactions.
 
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
+use futures_util::future::{Either, select};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::apply::{apply_pull_page, apply_push_results, next_push_batch, push_request};
+use super::apply::{
+    PageOutcome, apply_pull_page, apply_push_results, next_push_batch, push_request,
+};
 use super::credentials::Credentials;
 use super::retry::{Failure, classify};
 use super::settings::SyncSettings;
@@ -28,7 +36,7 @@ use super::status::{PullProgress, SyncObserver, SyncReport, SyncState, SyncStatu
 use super::transport::{Transport, TransportError};
 use crate::error::{Error, Result};
 use crate::model::Session;
-use crate::protocol::{Collection, LoginRequest};
+use crate::protocol::{ChangePage, Collection, LoginRequest};
 use crate::store::outbox::{self, OutboxState};
 use crate::store::session::save_session;
 use crate::store::{Store, sync_state};
@@ -42,7 +50,27 @@ pub struct SyncEngine<T: Transport> {
     status: Mutex<SyncStatus>,
     observers: Mutex<Vec<Arc<dyn SyncObserver>>>,
     running: AtomicBool,
+    /// Pages handed to [`Transport::run_blocking`] and not yet committed
+    /// or dropped: a cancelled run's last page may still be applying.
+    applying: Arc<AtomicUsize>,
     rng: Mutex<StdRng>,
+}
+
+/// Counts a page as applying until the work holding it ends, whether it
+/// ran, panicked or was dropped unrun.
+struct Applying(Arc<AtomicUsize>);
+
+impl Applying {
+    fn start(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Applying(counter.clone())
+    }
+}
+
+impl Drop for Applying {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -99,6 +127,7 @@ impl<T: Transport> SyncEngine<T> {
             status: Mutex::new(status),
             observers: Mutex::new(Vec::new()),
             running: AtomicBool::new(false),
+            applying: Arc::new(AtomicUsize::new(0)),
             rng: Mutex::new(StdRng::from_os_rng()),
         };
         let _ = engine.refresh_counts();
@@ -221,7 +250,7 @@ impl<T: Transport> SyncEngine<T> {
     /// One authorized request with the run's retries ([`Self::retrying`]):
     /// `request` is called with a bearer token, and once more with a fresh
     /// token after a 401.
-    async fn authorized<R, F, Fut>(&self, report: &mut SyncReport, mut request: F) -> Result<R>
+    async fn authorized<R, F, Fut>(&self, retries: &mut u64, mut request: F) -> Result<R>
     where
         F: FnMut(String) -> Fut,
         Fut: Future<Output = std::result::Result<R, TransportError>>,
@@ -229,10 +258,7 @@ impl<T: Transport> SyncEngine<T> {
         let mut refreshed = false;
         loop {
             let token = self.token(refreshed).await?;
-            let err = match self
-                .retrying(&mut report.retries, || request(token.clone()))
-                .await
-            {
+            let err = match self.retrying(retries, || request(token.clone())).await {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
             };
@@ -240,7 +266,7 @@ impl<T: Transport> SyncEngine<T> {
                 Failure::Unauthorized if !refreshed => {
                     refreshed = true;
                     *lock(&self.token) = None;
-                    report.retries += 1;
+                    *retries += 1;
                 }
                 Failure::Unauthorized => return Err(Error::Unauthorized),
                 _ => return Err(final_error(err)),
@@ -321,7 +347,7 @@ impl<T: Transport> SyncEngine<T> {
             let request = push_request(&batch);
             report.push_requests += 1;
             let pushed = self
-                .authorized(report, |token| {
+                .authorized(&mut report.retries, |token| {
                     let request = &request;
                     async move { self.transport.push(&token, request).await }
                 })
@@ -361,42 +387,100 @@ impl<T: Transport> SyncEngine<T> {
     }
 
     async fn pull_all(&self, report: &mut SyncReport) -> Result<()> {
-        let mut cursor = self.store.read(sync_state::cursor)?;
+        // The last page of a cancelled run may still be applying off the
+        // driving task: its cursor is the one to resume from.
+        while self.applying.load(Ordering::SeqCst) > 0 {
+            self.transport.sleep(Duration::from_millis(2)).await;
+        }
+        let cursor = self.store.read(sync_state::cursor)?;
         let mut progress = PullProgress::default();
+        report.pull_requests += 1;
+        let mut page = self.download(&mut report.retries, cursor).await?;
         loop {
-            report.pull_requests += 1;
-            let limit = self.settings.pull_page_size;
-            let page = self
-                .authorized(report, |token| {
-                    let cursor = cursor.as_deref();
-                    async move { self.transport.pull(&token, cursor, limit).await }
-                })
-                .await?;
-            let outcome = self.store.write(|tx| apply_pull_page(tx, &page))?;
-            report.downloaded += page.changes.len() as u64;
-            report.skipped += outcome.skipped;
-            report.changed(&outcome.changed);
-
-            progress.done += page.changes.len() as u64;
-            progress.total = Some(progress.done + page.remaining);
-            for (collection, n) in &outcome.received {
-                progress.collections.entry(*collection).or_default().done += n;
-            }
-            for (collection, p) in progress.collections.iter_mut() {
-                p.total = page
-                    .remaining_by_collection
-                    .get(collection)
-                    .map(|r| p.done + r);
-            }
-            let snapshot = progress.clone();
-            self.update_status(|s| s.progress = Some(snapshot));
-            if !outcome.changed.is_empty() {
-                self.notify_changed(&outcome.changed);
-            }
-            cursor = Some(page.cursor);
-            if !page.has_more {
+            let Some(cursor) = page.has_more.then(|| page.cursor.clone()) else {
+                let applied = self.apply(page).await?;
+                self.applied(report, &mut progress, applied);
                 return Ok(());
-            }
+            };
+            // Two pages at most: the one being applied, the next arriving.
+            // The download is polled first, so its request is out before
+            // the apply starts even where the apply runs in place.
+            report.pull_requests += 1;
+            let mut retries = 0;
+            let next = {
+                let download = pin!(self.download(&mut retries, Some(cursor)));
+                let apply = pin!(self.apply(page));
+                match select(download, apply).await {
+                    Either::Left((downloaded, apply)) => {
+                        let applied = apply.await?;
+                        self.applied(report, &mut progress, applied);
+                        downloaded
+                    }
+                    Either::Right((applied, download)) => {
+                        // Applied first: observers hear of it now, not
+                        // after the download (which may be retrying).
+                        self.applied(report, &mut progress, applied?);
+                        download.await
+                    }
+                }
+            };
+            report.retries += retries;
+            page = next?;
+        }
+    }
+
+    /// Downloads the page after `cursor`, with the run's retries.
+    async fn download(&self, retries: &mut u64, cursor: Option<String>) -> Result<ChangePage> {
+        let limit = self.settings.pull_page_size;
+        self.authorized(retries, |token| {
+            let cursor = cursor.as_deref();
+            async move { self.transport.pull(&token, cursor, limit).await }
+        })
+        .await
+    }
+
+    /// Applies `page` with its cursor in one transaction, off the driving
+    /// task; the page is dropped there, only its counts come back.
+    async fn apply(&self, page: ChangePage) -> Result<AppliedPage> {
+        let store = self.store.clone();
+        let applying = Applying::start(&self.applying);
+        self.transport
+            .run_blocking(move || {
+                let _applying = applying;
+                let outcome = store.write(|tx| apply_pull_page(tx, &page))?;
+                Ok(AppliedPage {
+                    outcome,
+                    rows: page.changes.len() as u64,
+                    remaining: page.remaining,
+                    remaining_by_collection: page.remaining_by_collection,
+                })
+            })
+            .await
+    }
+
+    /// Reports an applied page: counts, progress, observers.
+    fn applied(&self, report: &mut SyncReport, progress: &mut PullProgress, page: AppliedPage) {
+        let AppliedPage {
+            outcome,
+            rows,
+            remaining,
+            remaining_by_collection,
+        } = page;
+        report.downloaded += rows;
+        report.skipped += outcome.skipped;
+        report.changed(&outcome.changed);
+        progress.done += rows;
+        progress.total = Some(progress.done + remaining);
+        for (collection, n) in &outcome.received {
+            progress.collections.entry(*collection).or_default().done += n;
+        }
+        for (collection, p) in progress.collections.iter_mut() {
+            p.total = remaining_by_collection.get(collection).map(|r| p.done + r);
+        }
+        let snapshot = progress.clone();
+        self.update_status(|s| s.progress = Some(snapshot));
+        if !outcome.changed.is_empty() {
+            self.notify_changed(&outcome.changed);
         }
     }
 
@@ -437,6 +521,14 @@ impl<T: Transport> SyncEngine<T> {
             observer.collections_changed(collections);
         }
     }
+}
+
+/// What the engine keeps of a page once it is applied.
+struct AppliedPage {
+    outcome: PageOutcome,
+    rows: u64,
+    remaining: u64,
+    remaining_by_collection: BTreeMap<Collection, u64>,
 }
 
 /// The error a run ends with once retries are exhausted.

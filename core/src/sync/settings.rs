@@ -9,7 +9,9 @@ use crate::error::{Error, Result, ValidationReason};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncSettings {
     /// Feed entries asked for per page, 1 to [`MAX_PULL_PAGE_SIZE`] (the
-    /// server caps it too).
+    /// server caps it too). The default is the most: a page is one
+    /// transaction, and a first sync's cost is mostly per transaction
+    /// (each writes the index pages its rows touched).
     pub pull_page_size: u32,
     /// Outbox entries uploaded per request, 1 to [`MAX_PUSH_BATCH_SIZE`].
     pub push_batch_size: usize,
@@ -26,7 +28,7 @@ pub const MAX_ATTEMPTS_PER_RUN: u32 = 100;
 impl Default for SyncSettings {
     fn default() -> Self {
         SyncSettings {
-            pull_page_size: 500,
+            pull_page_size: MAX_PULL_PAGE_SIZE,
             push_batch_size: 100,
             retry: RetryPolicy::default(),
         }

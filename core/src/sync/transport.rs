@@ -61,4 +61,17 @@ pub trait Transport: Send + Sync {
 
     /// Waits before a retry (the runtime's timer).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Runs blocking work (applying a pulled page to the store) off the
+    /// task that drives the sync, so that the next page downloads
+    /// meanwhile: the runtime's blocking pool. The default runs `work`
+    /// in place when first polled; the engine polls the next download
+    /// first, so the server still prepares it during the apply.
+    fn run_blocking<R, F>(&self, work: F) -> impl Future<Output = R> + Send
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        async move { work() }
+    }
 }

@@ -26,12 +26,9 @@ use super::customer_segment_kind;
 use crate::error::{Entity, Error, Result, ValidationReason};
 use crate::model::CustomerSegmentKind;
 use crate::model::criteria::Criteria;
+use crate::store::journal::{ChangedCustomers, INCREMENTAL_LIMIT};
 use crate::store::purchases::refresh_rfm_if_stale;
 use crate::store::{Store, journal, query_all};
-
-/// Above this many changed customers a flexi segment is re-evaluated in
-/// full: one scan beats thousands of single-customer queries.
-const INCREMENTAL_LIMIT: usize = 2_000;
 
 /// What a refresh does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,11 +229,10 @@ pub(crate) fn refresh(
     // segments are then evaluated in full (memory stays flat).
     let (dirty, many): (Vec<String>, bool) = match mode {
         Mode::Customers(ids) => (ids.clone(), ids.len() > INCREMENTAL_LIMIT),
-        _ => {
-            let ids = journal::changed_customers(conn, INCREMENTAL_LIMIT + 1)?;
-            let many = ids.len() > INCREMENTAL_LIMIT;
-            (if many { Vec::new() } else { ids }, many)
-        }
+        _ => match journal::changed_customers(conn)? {
+            ChangedCustomers::Few(ids) => (ids, false),
+            ChangedCustomers::Many => (Vec::new(), true),
+        },
     };
     let defs = load_conditional(conn)?;
     let (order, cyclic) = evaluation_order(&defs);

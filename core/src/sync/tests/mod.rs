@@ -202,4 +202,5 @@ impl SyncObserver for Recorder {
 
 mod cancel;
 mod outcomes;
+mod pipeline;
 mod runs;

@@ -8,7 +8,7 @@ use crate::error::{Error, ValidationReason};
 use crate::protocol::{
     CustomerSegmentMembership, EntityKind, MutationOperation, MutationResult, RejectionCode,
 };
-use crate::sync::apply::apply_push_results;
+use crate::sync::apply::{apply_pull_page, apply_push_results};
 
 fn retail() -> serde_json::Value {
     json!({"attribute": "segment_id", "op": "equals", "value": "seg-retail"})
@@ -147,6 +147,100 @@ fn one_changed_customer_is_evaluated_alone() {
     // Nothing changed: nothing evaluated.
     let third = store.refresh_customer_segments().unwrap();
     assert_eq!((third.full_evaluations, third.customer_evaluations), (0, 0));
+}
+
+/// (listed customers, all noted as changed) in the journal.
+fn journal_state(store: &Store) -> (i64, bool) {
+    store
+        .read(|conn| {
+            Ok((
+                conn.query_row("SELECT count(*) FROM segment_dirty_customers", [], |r| {
+                    r.get(0)
+                })?,
+                conn.query_row(
+                    "SELECT all_customers_changed FROM segment_evaluation_state",
+                    [],
+                    |r| r.get(0),
+                )?,
+            ))
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_pull_past_the_journal_bound_notes_everyone_and_evaluates_in_full() {
+    use crate::protocol::{ChangeOp, ChangePage, Collection, FeedChange};
+    use crate::store::journal::INCREMENTAL_LIMIT;
+    let store = store_with(&fixture(), Role::Manager);
+    store
+        .apply_customer_segment_changes(&[Change::Upsert(conditional("cs-1", 1, true, retail()))])
+        .unwrap();
+    store.refresh_customer_segments().unwrap();
+    assert_eq!(journal_state(&store), (0, false));
+    let page = |from: usize, to: usize| ChangePage {
+        changes: (from..to)
+            .map(|i| {
+                let c = customer(&format!("pulled-{i:05}"), "Pulled", Some("seg-retail"));
+                FeedChange {
+                    seq: i as i64 + 1,
+                    collection: Collection::Customers,
+                    op: ChangeOp::Upsert,
+                    id: c.id.clone(),
+                    version: c.version,
+                    data: FeedChange::record(&c).unwrap(),
+                }
+            })
+            .collect(),
+        cursor: format!("c-{to}"),
+        has_more: false,
+        remaining: 0,
+        remaining_by_collection: Default::default(),
+    };
+    // Up to the bound, each changed customer is listed (across pages).
+    let half = INCREMENTAL_LIMIT / 2;
+    store
+        .write(|tx| apply_pull_page(tx, &page(0, half)))
+        .unwrap();
+    store
+        .write(|tx| apply_pull_page(tx, &page(half, INCREMENTAL_LIMIT)))
+        .unwrap();
+    assert_eq!(journal_state(&store), (INCREMENTAL_LIMIT as i64, false));
+    // One more: the list gives way to "all changed".
+    store
+        .write(|tx| apply_pull_page(tx, &page(INCREMENTAL_LIMIT, INCREMENTAL_LIMIT + 1)))
+        .unwrap();
+    assert_eq!(journal_state(&store), (0, true));
+    // A local note meanwhile adds nothing to the list.
+    store
+        .write(|tx| crate::store::journal::customer_changed(tx, "a"))
+        .unwrap();
+    assert_eq!(journal_state(&store), (0, true));
+    let refresh = store.refresh_customer_segments().unwrap();
+    assert_eq!(
+        (refresh.full_evaluations, refresh.customer_evaluations),
+        (1, 0)
+    );
+    let in_cs1: i64 = store
+        .read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM customer_segment_members WHERE segment_id = 'cs-1'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    let before = members(&store, "cs-1")
+        .iter()
+        .filter(|id| !id.starts_with("pulled"))
+        .count();
+    assert_eq!(
+        in_cs1 as usize,
+        INCREMENTAL_LIMIT + 1 + before,
+        "every pulled customer is in"
+    );
+    assert_eq!(journal_state(&store), (0, false));
+    let again = store.refresh_customer_segments().unwrap();
+    assert_eq!((again.full_evaluations, again.customer_evaluations), (0, 0));
 }
 
 #[test]
