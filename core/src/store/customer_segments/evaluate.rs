@@ -157,34 +157,41 @@ fn member_filter(
 
 /// Evaluates `def` for every customer; returns how many memberships
 /// changed. The new members go to a scratch table first so that only the
-/// difference is written (and reported).
+/// difference is written (and reported). The scratch table holds rowids,
+/// not ids: temporary tables live in memory (Android has no temp
+/// directory SQLite can use), and a million members take about 10 MiB as
+/// integers where their UUIDs took 60.
 fn evaluate_all(conn: &Connection, def: &Definition, today: NaiveDate) -> Result<u64> {
     conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS evaluated_members (customer_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+        "CREATE TEMP TABLE IF NOT EXISTS evaluated_members (customer_rowid INTEGER PRIMARY KEY);
          DELETE FROM temp.evaluated_members;",
     )?;
     if let Some(criteria) = &def.criteria {
         let (filter, args) = member_filter(def, criteria, None, today);
         conn.execute(
             &format!(
-                "INSERT INTO temp.evaluated_members (customer_id)
-                 SELECT c.id FROM {EVALUATION_FROM} WHERE {filter}"
+                "INSERT INTO temp.evaluated_members (customer_rowid)
+                 SELECT c.rowid FROM {EVALUATION_FROM} WHERE {filter}"
             ),
             params_from_iter(args),
         )?;
     }
+    // Correlated lookups (a member's id to its rowid, then the scratch
+    // table), so no statement lists every member in memory.
     let removed = conn
         .prepare_cached(
-            "DELETE FROM customer_segment_members WHERE segment_id = ?1
-             AND customer_id NOT IN (SELECT customer_id FROM temp.evaluated_members)",
+            "DELETE FROM customer_segment_members AS m WHERE m.segment_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM customers c JOIN temp.evaluated_members e ON e.customer_rowid = c.rowid
+                             WHERE c.id = m.customer_id)",
         )?
         .execute([&def.id])?;
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO customer_segment_members (segment_id, customer_id)
-             SELECT ?1, customer_id FROM temp.evaluated_members",
+             SELECT ?1, c.id FROM temp.evaluated_members e JOIN customers c ON c.rowid = e.customer_rowid",
         )?
         .execute([&def.id])?;
+    conn.execute_batch("DELETE FROM temp.evaluated_members")?;
     conn.prepare_cached(
         "UPDATE customer_segments SET evaluated_version = version, evaluated_on = ?2 WHERE id = ?1",
     )?
