@@ -191,6 +191,7 @@ fn main() {
         tx.commit().unwrap();
         limit += start.elapsed();
     }
+    let rss_mib = peak_rss_kib() as f64 / 1024.0;
     let rate = |d: Duration| customers as f64 / d.as_secs_f64();
     let ratio = apply.as_secs_f64() / limit.as_secs_f64();
     println!(
@@ -201,7 +202,7 @@ fn main() {
         rate(limit),
     );
     println!(
-        "  of which decoding the pages: {:.2} s ({:.0} rows/s); connection settings {pragmas:?}",
+        "  of which decoding the pages: {:.2} s ({:.0} rows/s); connection settings {pragmas:?}; peak RSS of this process {rss_mib:.1} MiB",
         decode.as_secs_f64(),
         rate(decode)
     );
@@ -221,7 +222,20 @@ fn main() {
         "customers": customers,
         "apply_rows_per_s": rate(apply).round(),
         "apply_raw_insert_ratio": (ratio * 100.0).round() / 100.0,
+        "peak_rss_mib": (rss_mib * 10.0).round() / 10.0,
     });
     std::fs::write(&path, format!("{figures:#}\n")).unwrap();
     println!("  figures written to {}", path.display());
+}
+
+/// This process's peak resident set (Linux; 0 elsewhere).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
 }
