@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace, then the bindings (generated afresh
-# from the shipped library build): the Kotlin suite on the JVM, the Python
-# suite, and the checks of the Swift bindings. Installs what the binding
-# suites need when it is missing: the Kotlin compiler (npm, into
-# bindings/kotlin/node_modules) and JNA (Debian's libjna-java).
+# from the shipped library build): the shipped library's size against its
+# budget, the Kotlin suite on the JVM, the Python suite, and the checks of
+# the Swift bindings. Installs what the binding suites need when it is
+# missing: the Kotlin compiler (npm, into bindings/kotlin/node_modules) and
+# JNA (Debian's libjna-java).
 #
 # Builds in cargo's target directory (bindings/target-dir.sh: CARGO_TARGET_DIR,
 # else the workspace's target/); the binding stages check that every script
@@ -114,6 +115,8 @@ export CARGO_TARGET_DIR=$bindings_target_dir
 echo
 echo "== binding stages with CARGO_TARGET_DIR=$CARGO_TARGET_DIR (debug, release-small: links into $target_dir)"
 if stage "bindings/generate.sh" bindings/generate.sh; then
+    # The shipped library's size against its budget (bindings/check-size.sh).
+    stage "shipped library size" bindings/check-size.sh || true
     stage "Kotlin bindings" bindings/test-kotlin.sh || true
     stage "Python bindings" bindings/test-python.sh || true
     stage "Swift bindings (checks)" bindings/check-swift.sh || true

@@ -30,6 +30,14 @@ release-small)
     # leave out features fieldsync does not use (see sqlite-flags.sh).
     (source bindings/sqlite-flags.sh && cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib)
     shipped_lib=$target_dir/release-small/libfieldsync.so
+    # A SQLite function that a flag of sqlite-flags.sh left out but the
+    # Rust side still calls does not fail the link of a shared library: it
+    # stays undefined, and the app would crash on the first call.
+    if missing=$(nm -D --undefined-only "$shipped_lib" | grep -w -E 'sqlite3[a-z0-9_]*'); then
+        echo "the shipped library calls SQLite functions that sqlite-flags.sh leaves out:" >&2
+        echo "$missing" >&2
+        exit 1
+    fi
     ;;
 dev)
     shipped_lib=$metadata_lib

@@ -10,6 +10,8 @@ use fieldsync_core::model::Session;
 use fieldsync_core::sync::{
     Credentials, SyncEngine, SyncObserver, SyncReport, SyncSettings, SyncStatus,
 };
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
@@ -71,6 +73,7 @@ impl SyncClient {
         let waker = wake.clone();
         let task = tokio::spawn(async move {
             let mut failures: u32 = 0;
+            let mut rng = StdRng::from_os_rng();
             loop {
                 let delay = match client.sync().await {
                     Ok(_) => {
@@ -80,7 +83,7 @@ impl SyncClient {
                     Err(err) => {
                         tracing::info!(error = %err, failures, "background sync failed; backing off");
                         let policy = client.engine.settings().retry;
-                        let delay = policy.delay(failures, None, &mut rand::rng());
+                        let delay = policy.delay(failures, None, &mut rng);
                         failures = failures.saturating_add(1);
                         delay.min(interval)
                     }

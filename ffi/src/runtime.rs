@@ -21,26 +21,36 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 
-use tokio::runtime::Runtime;
+use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::error::FieldSyncError;
 
-/// Worker threads: sync is I/O bound and phones save battery on fewer
-/// threads.
-const WORKER_THREADS: usize = 2;
-
 /// The shared runtime, made on first use and never shut down (it lives as
-/// long as the process, like the library).
-pub(crate) fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+/// long as the process, like the library): a current-thread runtime that
+/// one thread of its own, `fieldsync`, drives. Sync is I/O bound and runs
+/// one at a time per client, so one thread serves it (phones save battery
+/// on fewer threads), and tokio's multi-thread scheduler stays out of the
+/// shipped library (about 40 KB, see "What the bytes go to" in
+/// bindings/README.md). Two clients' runs take turns on the thread, and the
+/// app's callbacks run on it: one that blocks holds up every run. Tasks are
+/// spawned from any thread through the handle; blocking work (DNS lookups,
+/// applying a pulled page while the next one downloads) goes to tokio's
+/// blocking pool.
+pub(crate) fn runtime() -> &'static Handle {
+    static RUNTIME: OnceLock<Handle> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKER_THREADS)
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .thread_name("fieldsync")
             .enable_all()
             .build()
-            .expect("fieldsync: cannot start its tokio runtime")
+            .expect("fieldsync: cannot start its tokio runtime");
+        let handle = runtime.handle().clone();
+        std::thread::Builder::new()
+            .name("fieldsync".into())
+            .spawn(move || runtime.block_on(std::future::pending::<()>()))
+            .expect("fieldsync: cannot start its runtime thread");
+        handle
     })
 }
 
