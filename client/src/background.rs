@@ -11,7 +11,7 @@ use fieldsync_core::sync::{
     Credentials, SyncEngine, SyncObserver, SyncReport, SyncSettings, SyncStatus,
 };
 use rand::SeedableRng;
-use rand::rngs::StdRng;
+use rand::rngs::SmallRng;
 use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
@@ -73,7 +73,7 @@ impl SyncClient {
         let waker = wake.clone();
         let task = tokio::spawn(async move {
             let mut failures: u32 = 0;
-            let mut rng = StdRng::from_os_rng();
+            let mut rng = SmallRng::from_os_rng();
             loop {
                 let delay = match client.sync().await {
                     Ok(_) => {

@@ -200,8 +200,8 @@ impl<'c> CustomerWriter<'c> {
             c.channel_id,
             c.segment_id,
             c.last_visit,
-            sql_timestamp(&c.created_at),
-            sql_timestamp(&c.updated_at),
+            c.created_at,
+            c.updated_at,
             c.version,
             deleted
         ])?)
@@ -243,19 +243,6 @@ impl<'c> CustomerWriter<'c> {
         self.journal.changed(&incoming.id)?;
         Ok(true)
     }
-}
-
-/// A timestamp as rusqlite's `ToSql` for `DateTime<Utc>` stores it
-/// (`%F %T%.f%:z`), with the format parsed once rather than per value: a
-/// pull page binds two per customer.
-fn sql_timestamp(t: &DateTime<Utc>) -> String {
-    use chrono::format::{Item, StrftimeItems};
-    static ITEMS: std::sync::LazyLock<Vec<Item<'static>>> = std::sync::LazyLock::new(|| {
-        StrftimeItems::new("%F %T%.f%:z")
-            .parse_to_owned()
-            .expect("a valid format")
-    });
-    t.format_with_items(ITEMS.iter()).to_string()
 }
 
 /// Checks the catalogue references among `fields` of `c`.
@@ -608,26 +595,5 @@ impl Store {
                 })
             })
         })
-    }
-}
-
-#[cfg(test)]
-mod timestamp_tests {
-    use chrono::{DateTime, Utc};
-    use proptest::prelude::*;
-    use rusqlite::ToSql;
-    use rusqlite::types::{ToSqlOutput, Value};
-
-    proptest! {
-        /// Stored timestamps read, sort and compare as before: the same
-        /// text as rusqlite's own conversion, to the nanosecond.
-        #[test]
-        fn sql_timestamp_is_rusqlite_s_text(secs in -62_000_000_000i64..250_000_000_000, nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000, (0u32..1000).prop_map(|ms| ms * 1_000_000)]) {
-            let t = DateTime::<Utc>::from_timestamp(secs, nanos).unwrap();
-            let ToSqlOutput::Owned(Value::Text(expected)) = t.to_sql().unwrap() else {
-                panic!("rusqlite writes a timestamp as text")
-            };
-            prop_assert_eq!(super::sql_timestamp(&t), expected);
-        }
     }
 }

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
+use rand::rngs::SmallRng;
 
 use super::apply::{
     PageOutcome, apply_pull_page, apply_push_results, next_push_batch, push_request,
@@ -53,7 +53,8 @@ pub struct SyncEngine<T: Transport> {
     /// Pages handed to [`Transport::run_blocking`] and not yet committed
     /// or dropped: a cancelled run's last page may still be applying.
     applying: Arc<AtomicUsize>,
-    rng: Mutex<StdRng>,
+    /// Retry jitter: spreads devices out, needs no cryptographic quality.
+    rng: Mutex<SmallRng>,
 }
 
 /// Counts a page as applying until the work holding it ends, whether it
@@ -128,7 +129,7 @@ impl<T: Transport> SyncEngine<T> {
             observers: Mutex::new(Vec::new()),
             running: AtomicBool::new(false),
             applying: Arc::new(AtomicUsize::new(0)),
-            rng: Mutex::new(StdRng::from_os_rng()),
+            rng: Mutex::new(SmallRng::from_os_rng()),
         };
         let _ = engine.refresh_counts();
         Ok(engine)
