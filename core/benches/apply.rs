@@ -25,6 +25,8 @@ use fieldsync_core::sync::apply::apply_pull_page;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+mod support;
+
 const PAGE: usize = MAX_PULL_PAGE_SIZE as usize;
 const SEGMENTS: usize = 2_000;
 const FIRST: [&str; 8] = [
@@ -121,32 +123,13 @@ fn main() {
         apply += start.elapsed();
     }
     // The connection settings the store's writer runs with, for the limit.
-    let pragmas: Vec<(&str, String)> = [
-        "synchronous",
-        "cache_size",
-        "wal_autocheckpoint",
-        "journal_size_limit",
-    ]
-    .into_iter()
-    .map(|name| {
-        let value: i64 = store
-            .write(|tx| Ok(tx.pragma_query_value(None, name, |r| r.get(0))?))
-            .unwrap();
-        (name, value.to_string())
-    })
-    .collect();
+    let pragmas = support::writer_settings(&store);
     drop(store);
 
     // The limit: the same rows, already decoded (not timed), inserted raw
     // into the same schema (a fresh store's file: same indexes and
     // triggers), one durable transaction per page with its cursor.
-    let raw_path = dir.path().join("raw.db");
-    drop(Store::open(&raw_path).unwrap());
-    let mut raw = rusqlite::Connection::open(&raw_path).unwrap();
-    raw.pragma_update(None, "journal_mode", "WAL").unwrap();
-    for (name, value) in &pragmas {
-        raw.pragma_update(None, name, value).unwrap();
-    }
+    let mut raw = support::raw_connection(&dir.path().join("raw.db"), &pragmas);
     let mut rng = StdRng::seed_from_u64(7);
     let mut limit = Duration::ZERO;
     for p in 0..pages {
@@ -154,44 +137,12 @@ fn main() {
         let rows: Vec<RemoteCustomer> = page.changes.iter().map(|c| c.decode().unwrap()).collect();
         let start = Instant::now();
         let tx = raw.transaction().unwrap();
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id,
-                                            channel_id, segment_id, last_visit, created_at, updated_at, server_version, deleted)
-                     VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .unwrap();
-            for c in &rows {
-                insert
-                    .execute(rusqlite::params![
-                        c.id,
-                        c.organization_id,
-                        c.name,
-                        c.status_id,
-                        c.source_id,
-                        c.industry_id,
-                        c.channel_id,
-                        c.segment_id,
-                        c.last_visit,
-                        c.created_at,
-                        c.updated_at,
-                        c.version,
-                        c.deleted
-                    ])
-                    .unwrap();
-            }
-            tx.execute(
-                "INSERT INTO sync_state (id, cursor) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor",
-                [&page.cursor],
-            )
-            .unwrap();
-        }
+        support::insert_customers(&tx, &rows);
+        support::save_cursor(&tx, &page.cursor);
         tx.commit().unwrap();
         limit += start.elapsed();
     }
-    let rss_mib = peak_rss_kib() as f64 / 1024.0;
+    let rss_mib = support::peak_rss_kib() as f64 / 1024.0;
     let rate = |d: Duration| customers as f64 / d.as_secs_f64();
     let ratio = apply.as_secs_f64() / limit.as_secs_f64();
     println!(
@@ -226,16 +177,4 @@ fn main() {
     });
     std::fs::write(&path, format!("{figures:#}\n")).unwrap();
     println!("  figures written to {}", path.display());
-}
-
-/// This process's peak resident set (Linux; 0 elsewhere).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
 }

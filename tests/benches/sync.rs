@@ -30,6 +30,10 @@ use fieldsync_core::sync::{Credentials, SyncSettings};
 use fieldsync_e2e::token;
 use sync_server_mock::{ServerConfig, spawn_blocking_server};
 
+// The raw limit and the peak memory, shared with the apply benchmark.
+#[path = "../../core/benches/support/mod.rs"]
+mod support;
+
 const CUSTOMERS: usize = 100_000;
 const SEGMENTS: usize = 2_000;
 const PAGE: u32 = 1_000;
@@ -167,7 +171,7 @@ fn initial_sync(
     // Part 3: insert the same rows raw into the same schema, with the
     // store writer's settings, one durable transaction per page with its
     // cursor, as the device does.
-    let pragmas = writer_settings(&store);
+    let pragmas = support::writer_settings(&store);
     let insert = raw_insert(&dir.path().join("raw.db"), &pragmas, &pages);
     drop(pages);
     // The apply path alone, on the same pages: decoded by the engine's
@@ -318,25 +322,6 @@ enum Row {
     Segment(serde_json::Value),
 }
 
-/// The connection settings of the store's writer (the raw insert uses
-/// the same).
-fn writer_settings(store: &Store) -> Vec<(&'static str, i64)> {
-    [
-        "synchronous",
-        "cache_size",
-        "wal_autocheckpoint",
-        "journal_size_limit",
-    ]
-    .into_iter()
-    .map(|name| {
-        let value = store
-            .write(|tx| Ok(tx.pragma_query_value(None, name, |r| r.get(0))?))
-            .unwrap();
-        (name, value)
-    })
-    .collect()
-}
-
 /// Inserts the pages' rows raw into a fresh store's file, one durable
 /// transaction per page with its cursor; answers the time it took.
 fn raw_insert(
@@ -344,23 +329,18 @@ fn raw_insert(
     pragmas: &[(&str, i64)],
     pages: &[(String, Vec<Row>)],
 ) -> Duration {
-    drop(Store::open(path).unwrap());
-    let mut raw = rusqlite::Connection::open(path).unwrap();
-    raw.pragma_update(None, "journal_mode", "WAL").unwrap();
-    for (name, value) in pragmas {
-        raw.pragma_update(None, name, value).unwrap();
-    }
+    let mut raw = support::raw_connection(path, pragmas);
     let start = Instant::now();
     for (cursor, rows) in pages {
         let tx = raw.transaction().unwrap();
+        support::insert_customers(
+            &tx,
+            rows.iter().filter_map(|r| match r {
+                Row::Customer(c) => Some(c),
+                Row::Segment(_) => None,
+            }),
+        );
         {
-            let mut customer = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO customers (id, organization_id, name, name_key, status_id, source_id, industry_id,
-                                                       channel_id, segment_id, last_visit, created_at, updated_at, server_version, deleted)
-                     VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .unwrap();
             let mut segment = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO segments (id, organization_id, name, visit_frequency, version, updated_at)
@@ -368,47 +348,21 @@ fn raw_insert(
                 )
                 .unwrap();
             for row in rows {
-                match row {
-                    Row::Customer(c) => {
-                        customer
-                            .execute(rusqlite::params![
-                                c.id,
-                                c.organization_id,
-                                c.name,
-                                c.status_id,
-                                c.source_id,
-                                c.industry_id,
-                                c.channel_id,
-                                c.segment_id,
-                                c.last_visit,
-                                c.created_at,
-                                c.updated_at,
-                                c.version,
-                                c.deleted
-                            ])
-                            .unwrap();
-                    }
-                    Row::Segment(d) => {
-                        segment
-                            .execute(rusqlite::params![
-                                d["id"].as_str(),
-                                d["organization"].as_str().filter(|o| *o != "ALL"),
-                                d["name"].to_string(),
-                                d["visit_frequency"].as_str(),
-                                d["version"].as_i64(),
-                                d["updated_at"].as_str()
-                            ])
-                            .unwrap();
-                    }
+                if let Row::Segment(d) = row {
+                    segment
+                        .execute(rusqlite::params![
+                            d["id"].as_str(),
+                            d["organization"].as_str().filter(|o| *o != "ALL"),
+                            d["name"].to_string(),
+                            d["visit_frequency"].as_str(),
+                            d["version"].as_i64(),
+                            d["updated_at"].as_str()
+                        ])
+                        .unwrap();
                 }
             }
-            tx.execute(
-                "INSERT INTO sync_state (id, cursor) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor",
-                [cursor],
-            )
-            .unwrap();
         }
+        support::save_cursor(&tx, cursor);
         tx.commit().unwrap();
     }
     start.elapsed()
@@ -451,7 +405,7 @@ fn device_only(url: &str) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
-    let before = vm_hwm_kib();
+    let before = support::peak_rss_kib();
     let sync = client(store, url, "tech");
     let start = Instant::now();
     let report = runtime.block_on(sync.sync()).unwrap();
@@ -461,27 +415,15 @@ fn device_only(url: &str) {
         report.downloaded,
         secs(elapsed),
         report.downloaded as f64 / secs(elapsed),
-        vm_hwm_kib() as f64 / 1024.0,
+        support::peak_rss_kib() as f64 / 1024.0,
         before as f64 / 1024.0
     );
     // The figures again, for the parent to read.
     println!(
         "{}",
         serde_json::json!({
-            "peak_rss_mib": round(vm_hwm_kib() as f64 / 1024.0, 1),
+            "peak_rss_mib": round(support::peak_rss_kib() as f64 / 1024.0, 1),
             "seconds": round(secs(elapsed), 2),
         })
     );
-}
-
-/// The process's peak resident set (Linux).
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
 }
