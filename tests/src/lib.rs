@@ -14,6 +14,8 @@ use fieldsync_core::sync::{Credentials, RetryPolicy, SyncReport, SyncSettings};
 use serde_json::{Value, json};
 use sync_server_mock::{RunningServer, ServerConfig, spawn};
 
+pub mod soak;
+
 /// Retries short enough for tests (Retry-After is still honoured).
 pub fn fast_settings() -> SyncSettings {
     SyncSettings {
