@@ -7,7 +7,7 @@
 //! device and the server word them alike.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fieldsync_core::protocol::{ErrorBody, RejectionCode};
@@ -224,6 +224,19 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A query string that does not parse answers 400 in the error shape above,
+/// naming the query, rather than axum's plain-text rejection.
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request(Some("query"), rejection.body_text())
+    }
+}
+
+/// Query parameters whose rejections answer in the error shape above.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct QueryParams<T>(pub T);
 
 /// A JSON request body whose rejections answer in the error shape above
 /// rather than axum's plain-text ones.

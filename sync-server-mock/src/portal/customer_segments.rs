@@ -9,7 +9,7 @@
 //! organization's (others are not found), as with customers.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use fieldsync_core::ValidationReason;
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::customers::visible_to;
 use super::new_id;
 use crate::auth::Office;
-use crate::error::{ApiError, JsonBody, Result};
+use crate::error::{ApiError, JsonBody, QueryParams, Result};
 use crate::state::AppState;
 use crate::store::customer_segments as store;
 use crate::store::customers::get_customer;
@@ -112,7 +112,7 @@ pub async fn members(
     State(state): State<AppState>,
     Office(user): Office,
     Path(id): Path<String>,
-    Query(q): Query<MembersQuery>,
+    QueryParams(q): QueryParams<MembersQuery>,
 ) -> Result<Json<MembersPage>> {
     let limit = q.limit.unwrap_or(MAX_MEMBERS_PAGE);
     if !(1..=MAX_MEMBERS_PAGE).contains(&limit) {

@@ -8,7 +8,7 @@
 //! Office edits win over device edits: they carry no base version.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use fieldsync_core::ValidationReason;
@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::new_id;
 use crate::auth::Office;
-use crate::error::{ApiError, JsonBody, Result};
+use crate::error::{ApiError, JsonBody, QueryParams, Result};
 use crate::state::AppState;
 use crate::store::customers::{self as store, UpdateRequest};
 
@@ -47,7 +47,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Office(user): Office,
-    Query(q): Query<ListQuery>,
+    QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<Vec<RemoteCustomer>>> {
     let org = match visible_to(&user) {
         Some(own) => {

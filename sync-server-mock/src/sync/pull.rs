@@ -1,14 +1,14 @@
 //! `GET /sync/v1/changes`: one page of the change feed.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use fieldsync_core::ValidationReason;
 use fieldsync_core::protocol::ChangePage;
 use serde::Deserialize;
 
 use super::cursor::Cursor;
 use crate::auth::AuthUser;
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, QueryParams, Result};
 use crate::state::AppState;
 use crate::store::feed::{self, FeedQuery};
 
@@ -42,7 +42,7 @@ fn parse_limit(raw: Option<&str>) -> Result<i64> {
 pub async fn changes(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Query(q): Query<PullQuery>,
+    QueryParams(q): QueryParams<PullQuery>,
 ) -> Result<Json<ChangePage>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let given = q.cursor.as_deref().map(Cursor::decode).transpose()?;

@@ -620,3 +620,22 @@ async fn an_old_c1_cursor_still_pages_and_gets_counts() {
         "a caught-up cursor carries no counts"
     );
 }
+
+#[tokio::test]
+async fn query_strings_that_do_not_parse_are_400_in_the_json_error_shape() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let manager = api.login("manager").await;
+    // Each was axum's plain-text 400 before (found by schemathesis).
+    tech.get("/sync/v1/changes?limit=1&limit=2")
+        .await
+        .expect_error(400, "bad_request", Some("query"));
+    manager
+        .get("/portal/v1/customer-segments/cs-vip/members?limit=x1")
+        .await
+        .expect_error(400, "bad_request", Some("query"));
+    manager
+        .get("/portal/v1/customers?organization_id=a&organization_id=b")
+        .await
+        .expect_error(400, "bad_request", Some("query"));
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Fuzzes the mock's HTTP API from its own OpenAPI document with schemathesis
+# (issue 12, part 1): every phase (examples, coverage, fuzzing, stateful),
+# once as the admin and once as a technician, with a fixed seed; the fault
+# admin endpoint is left out. Prints schemathesis' summary per role and
+# exits non-zero when any check failed.
+#
+#   sync-server-mock/contract/run.sh [MAX_EXAMPLES]   # default 25 per operation
+#
+# schemathesis (pinned) is installed into a venv under cargo's target
+# directory on first use. Reports (JUnit) go to <target>/contract/.
+set -euo pipefail
+source "$(dirname "$0")/../../bindings/target-dir.sh"
+cd "$(dirname "$0")/../.."
+
+max_examples=${1:-25}
+out=$target_dir/contract
+venv=$target_dir/contract-venv
+mkdir -p "$out"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+    echo "== installing schemathesis 4.32.5 into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
+fi
+
+cargo build --quiet -p sync-server-mock
+"$target_dir/debug/sync-server-mock" --port 0 --seed-demo >"$out/server.out" 2>"$out/server.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    url=$(sed -n 's/^listening on //p' "$out/server.out")
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "$url" ] || { echo "the mock did not start" >&2; exit 1; }
+
+token() {
+    curl -sf -X POST "$url/auth/v1/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"$1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+failed=0
+for user in admin tech; do
+    echo "== schemathesis as $user (seed 1, up to $max_examples examples per operation)"
+    if ! "$venv/bin/schemathesis" run "$url/openapi.json" \
+        -H "Authorization: Bearer $(token "$user")" \
+        --seed 1 --max-examples "$max_examples" \
+        --phases examples,coverage,fuzzing,stateful \
+        --exclude-path-regex '^/admin/v1/faults' \
+        --report junit --report-junit-path "$out/$user.xml" \
+        --no-color >"$out/$user.txt" 2>&1; then
+        failed=1
+    fi
+    sed -n '/SUMMARY/,$p' "$out/$user.txt" | head -40
+done
+exit $failed
