@@ -46,6 +46,11 @@ pub enum ApiError {
         reason: String,
     },
 
+    /// Too many failed logins for a username: try again after
+    /// `retry_after_secs` (sent as `Retry-After`).
+    #[error("too many requests: retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
 
@@ -92,6 +97,7 @@ impl ApiError {
             "validation" | "unknown_reference" => StatusCode::UNPROCESSABLE_ENTITY,
             "bad_request" => StatusCode::BAD_REQUEST,
             "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_requests" => StatusCode::TOO_MANY_REQUESTS,
             "in_use" => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -108,6 +114,7 @@ impl ApiError {
             ApiError::Validation { .. } => "validation",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::InUse(_) => "in_use",
             ApiError::RuleAt { error, .. } => error.code(),
             ApiError::Internal(_) => "internal",
@@ -152,6 +159,9 @@ impl ApiError {
             ApiError::RuleAt { error, .. } => error.to_string(),
             ApiError::Validation { reason, .. } | ApiError::BadRequest { reason, .. } => {
                 reason.clone()
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                format!("too many failed logins; try again in {retry_after_secs} seconds")
             }
             ApiError::Internal(_) => "internal server error".to_owned(),
         }
@@ -220,6 +230,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         response
     }
