@@ -216,6 +216,7 @@ impl From<JsonRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(cause) = &self {
+            let cause = redact(cause);
             tracing::error!(%cause, "request failed");
         }
         let code = match self.code() {
@@ -240,6 +241,34 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// `text` with what is quoted in it (`"..."`, `` `...` ``) replaced by
+/// `…`: a decoder's or the database's message may quote the data it
+/// choked on, which may be a customer's, and logs hold no customer data.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<char> = None;
+    for c in text.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    open = Some(c);
+                }
+            }
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A JSON request body whose rejections answer in the error shape above
 /// rather than axum's plain-text ones.
 #[derive(Debug, axum::extract::FromRequest)]
@@ -251,6 +280,16 @@ mod tests {
     use fieldsync_core::ReferenceProblem;
 
     use super::*;
+
+    #[test]
+    fn redaction_hides_quoted_data() {
+        assert_eq!(
+            redact(r#"json: invalid type: string "Bakkerij Janssens", expected `i64` at"#),
+            r#"json: invalid type: string "…", expected `…` at"#
+        );
+        assert_eq!(redact("storage: no such table"), "storage: no such table");
+        assert_eq!(redact("cut \"off"), "cut \"…");
+    }
 
     #[test]
     fn core_errors_keep_their_code_field_and_reason() {
