@@ -30,6 +30,18 @@ pub fn create_user(
     role: Role,
 ) -> Result<()> {
     let password_hash = passwords::hash(password)?;
+    create_user_with_hash(conn, id, username, &password_hash, organization_id, role)
+}
+
+/// Adds a user whose password hash (a PHC string) is made already.
+pub fn create_user_with_hash(
+    conn: &Connection,
+    id: &str,
+    username: &str,
+    password_hash: &str,
+    organization_id: &str,
+    role: Role,
+) -> Result<()> {
     let seq = next_seq(conn)?;
     conn.prepare_cached(
         "INSERT INTO users (id, username, password_hash, organization_id, role, version, seq)
