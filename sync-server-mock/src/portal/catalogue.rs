@@ -16,7 +16,8 @@ use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::catalogue as store;
 
-/// `GET /portal/v1/marketing-segments`: the live segments of every scope.
+/// `GET /portal/v1/marketing-segments`: the live segments of every scope
+/// the user reaches (a manager: `ALL` and their own organization's).
 pub async fn list_segments(
     State(state): State<AppState>,
     Office(user): Office,

@@ -28,8 +28,8 @@ use crate::state::AppState;
 use crate::store::customer_segments as store;
 use crate::store::customers::get_customer;
 
-/// `GET /portal/v1/customer-segments`: the live ones of every scope,
-/// highest priority first.
+/// `GET /portal/v1/customer-segments`: the live ones of every scope the
+/// user reaches, highest priority first.
 pub async fn list(
     State(state): State<AppState>,
     Office(user): Office,
