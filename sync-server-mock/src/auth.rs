@@ -29,6 +29,9 @@ pub async fn login(
             retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         });
     }
+    // Counted as a failure before the check and cleared by a success, so
+    // concurrent guesses cannot all pass `check` before any is counted.
+    state.throttle.failed(&username);
     let lookup = username.clone();
     let found = state
         .db
@@ -44,10 +47,7 @@ pub async fn login(
             .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
     let session = match session {
         Some(session) if matches => session,
-        _ => {
-            state.throttle.failed(&username);
-            return Err(ApiError::Unauthorized("bad username or password"));
-        }
+        _ => return Err(ApiError::Unauthorized("bad username or password")),
     };
     state.throttle.succeeded(&username);
     let access_token = state.tokens.issue(&session.user_id);

@@ -227,3 +227,31 @@ async fn unknown_users_take_as_long_as_wrong_passwords() {
         "known {known:?}, unknown {unknown:?}"
     );
 }
+
+/// Guesses sent at once are counted as they arrive, not as their (slow)
+/// hash checks end: no more than the limit get an answer.
+#[tokio::test]
+async fn concurrent_guesses_are_throttled_too() {
+    let (_server, api) = with_config(ServerConfig {
+        login_max_failures: 3,
+        login_lockout: Duration::from_secs(60),
+        ..ServerConfig::demo()
+    })
+    .await;
+    let guesses = (0..10).map(|i| {
+        let api = api.clone();
+        async move {
+            api.post(
+                "/auth/v1/login",
+                login_body("manager", &format!("guess-{i}")),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (3, 7), "{statuses:?}");
+}
