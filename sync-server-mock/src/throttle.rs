@@ -2,7 +2,9 @@
 //! username (known or not, so the answer does not tell whether a user
 //! exists), logins for it are refused with 429 and `Retry-After` until the
 //! lockout ends, whatever the password. A successful login resets the count.
-//! In memory, like the tokens.
+//! `auth::login` counts an attempt before its hash check and clears the
+//! count on success, so concurrent guesses cannot exceed the limit. In
+//! memory, like the tokens.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
