@@ -1,28 +1,55 @@
-//! Sign-in and the extractors that authorize a request by its bearer
+//! Sign-in, sign-out and the extractors that authorize a request by its bearer
 //! token (`tokens`). The role and organization are read from the database
 //! on every request, so an admin's change takes effect at once.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use fieldsync_core::model::{Role, Session};
 use fieldsync_core::protocol::{LoginRequest, LoginResponse, LoginUser};
 
 use crate::error::{ApiError, JsonBody, Result};
+use crate::passwords;
 use crate::state::AppState;
 use crate::store::users;
 
-/// `POST /auth/v1/login`
+/// `POST /auth/v1/login`: the password is checked against the user's
+/// argon2 hash off the async workers and outside the database lock; an
+/// unknown user costs the same (`passwords::verify`). After repeated
+/// failures for a username, 429 with `Retry-After` (`throttle`).
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let session = state
+    let LoginRequest { username, password } = req;
+    if let Err(wait) = state.throttle.check(&username) {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        });
+    }
+    // Counted as a failure before the check and cleared by a success, so
+    // concurrent guesses cannot all pass `check` before any is counted.
+    state.throttle.failed(&username);
+    let lookup = username.clone();
+    let found = state
         .db
-        .read(move |tx| users::authenticate(tx, &req.username, &req.password))
-        .await?
-        .ok_or(ApiError::Unauthorized("bad username or password"))?;
+        .read(move |tx| users::credentials(tx, &lookup))
+        .await?;
+    let (session, stored) = match found {
+        Some((session, hash)) => (Some(session), Some(hash)),
+        None => (None, None),
+    };
+    let matches =
+        tokio::task::spawn_blocking(move || passwords::verify(stored.as_deref(), &password))
+            .await
+            .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
+    let session = match session {
+        Some(session) if matches => session,
+        _ => return Err(ApiError::Unauthorized("bad username or password")),
+    };
+    state.throttle.succeeded(&username);
     let access_token = state.tokens.issue(&session.user_id);
     Ok(Json(LoginResponse {
         access_token,
@@ -33,6 +60,28 @@ pub async fn login(
             role: session.role,
         },
     }))
+}
+
+/// `POST /auth/v1/logout`: revokes the request's bearer token at once.
+/// Idempotent: an unknown, expired or already revoked token answers 204
+/// too; only a request without a bearer token is refused (401).
+pub async fn logout(
+    parts: axum::http::HeaderMap,
+    State(state): State<AppState>,
+) -> Result<StatusCode> {
+    let token = bearer(&parts)?;
+    state.tokens.revoke(token);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The bearer token of a request.
+fn bearer(headers: &axum::http::HeaderMap) -> Result<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized("a bearer token is required"))
 }
 
 /// The signed-in user of a request, as core's `Session`. Extracting it
@@ -86,16 +135,10 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized("a bearer token is required"))?;
-        let user_id = state
-            .tokens
-            .user_of(token.trim())
-            .ok_or(ApiError::Unauthorized("the token is unknown or expired"))?;
+        let token = bearer(&parts.headers)?;
+        let user_id = state.tokens.user_of(token).ok_or(ApiError::Unauthorized(
+            "the token is unknown, expired or revoked",
+        ))?;
         let (session, _) = state
             .db
             .read(move |tx| users::profile(tx, &user_id))

@@ -46,6 +46,11 @@ pub enum ApiError {
         reason: String,
     },
 
+    /// Too many failed logins for a username: try again after
+    /// `retry_after_secs` (sent as `Retry-After`).
+    #[error("too many requests: retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
 
@@ -92,6 +97,7 @@ impl ApiError {
             "validation" | "unknown_reference" => StatusCode::UNPROCESSABLE_ENTITY,
             "bad_request" => StatusCode::BAD_REQUEST,
             "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_requests" => StatusCode::TOO_MANY_REQUESTS,
             "in_use" => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -108,6 +114,7 @@ impl ApiError {
             ApiError::Validation { .. } => "validation",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::InUse(_) => "in_use",
             ApiError::RuleAt { error, .. } => error.code(),
             ApiError::Internal(_) => "internal",
@@ -152,6 +159,9 @@ impl ApiError {
             ApiError::RuleAt { error, .. } => error.to_string(),
             ApiError::Validation { reason, .. } | ApiError::BadRequest { reason, .. } => {
                 reason.clone()
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                format!("too many failed logins; try again in {retry_after_secs} seconds")
             }
             ApiError::Internal(_) => "internal server error".to_owned(),
         }
@@ -206,6 +216,7 @@ impl From<JsonRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(cause) = &self {
+            let cause = redact(cause);
             tracing::error!(%cause, "request failed");
         }
         let code = match self.code() {
@@ -220,6 +231,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         response
     }
@@ -238,6 +254,34 @@ impl From<QueryRejection> for ApiError {
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct QueryParams<T>(pub T);
 
+/// `text` with what is quoted in it (`"..."`, `` `...` ``) replaced by
+/// `…`: a decoder's or the database's message may quote the data it
+/// choked on, which may be a customer's, and logs hold no customer data.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<char> = None;
+    for c in text.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    open = Some(c);
+                }
+            }
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A JSON request body whose rejections answer in the error shape above
 /// rather than axum's plain-text ones.
 #[derive(Debug, axum::extract::FromRequest)]
@@ -249,6 +293,16 @@ mod tests {
     use fieldsync_core::ReferenceProblem;
 
     use super::*;
+
+    #[test]
+    fn redaction_hides_quoted_data() {
+        assert_eq!(
+            redact(r#"json: invalid type: string "Bakkerij Janssens", expected `i64` at"#),
+            r#"json: invalid type: string "…", expected `…` at"#
+        );
+        assert_eq!(redact("storage: no such table"), "storage: no such table");
+        assert_eq!(redact("cut \"off"), "cut \"…");
+    }
 
     #[test]
     fn core_errors_keep_their_code_field_and_reason() {

@@ -18,12 +18,14 @@ pub mod auth;
 pub mod error;
 pub mod fault_plan;
 pub mod faults;
+pub mod passwords;
 pub mod portal;
 pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod throttle;
 pub mod tokens;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -41,6 +43,7 @@ use crate::fault_plan::FaultState;
 use crate::seed::SeedPlan;
 use crate::state::AppState;
 use crate::store::Db;
+use crate::throttle::LoginThrottle;
 use crate::tokens::TokenStore;
 
 /// How to run a server.
@@ -64,6 +67,11 @@ pub struct ServerConfig {
     pub seed: u64,
     /// How long an access token lives.
     pub token_ttl: Duration,
+    /// Consecutive failed logins for one username before it is locked out
+    /// (429 with `Retry-After`); 0: never.
+    pub login_max_failures: u32,
+    /// How long a locked-out username waits.
+    pub login_lockout: Duration,
     pub faults: FaultConfig,
 }
 
@@ -78,6 +86,8 @@ impl Default for ServerConfig {
             generate_transactions: 0,
             seed: 0,
             token_ttl: Duration::from_secs(3600),
+            login_max_failures: 5,
+            login_lockout: Duration::from_secs(60),
             faults: FaultConfig::default(),
         }
     }
@@ -146,6 +156,7 @@ impl Drop for RunningServer {
 /// Opens the database, seeds it, and builds the shared state.
 fn prepare(config: &ServerConfig) -> Result<AppState, ServerError> {
     config.faults.validate()?;
+    passwords::warm_up();
     let db = Db::open(config.db_path.as_deref())?;
     seed::run(
         &db,
@@ -161,6 +172,10 @@ fn prepare(config: &ServerConfig) -> Result<AppState, ServerError> {
         db,
         tokens: Arc::new(TokenStore::new(config.token_ttl)),
         faults: Arc::new(FaultState::new(config.faults.clone())),
+        throttle: Arc::new(LoginThrottle::new(
+            config.login_max_failures,
+            config.login_lockout,
+        )),
     })
 }
 

@@ -41,6 +41,13 @@ struct Cli {
     /// Lifetime of access tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     token_ttl_secs: u64,
+    /// Consecutive failed logins for a username before it is locked out
+    /// (429 with Retry-After); 0 never locks.
+    #[arg(long, default_value_t = 5)]
+    login_max_failures: u32,
+    /// How long a locked-out username waits, in seconds.
+    #[arg(long, default_value_t = 60)]
+    login_lockout_secs: u64,
     /// Faults on /sync/v1/*, e.g. "error_rate=0.2,latency_ms=50,seed=7".
     #[arg(long, default_value = "")]
     faults: FaultConfig,
@@ -65,6 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         generate_transactions: cli.generate_transactions,
         seed: cli.seed,
         token_ttl: Duration::from_secs(cli.token_ttl_secs),
+        login_max_failures: cli.login_max_failures,
+        login_lockout: Duration::from_secs(cli.login_lockout_secs),
         faults: cli.faults,
     })
     .await?;

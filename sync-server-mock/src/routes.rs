@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
+use axum::http::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, middleware};
@@ -20,6 +22,14 @@ use crate::{auth, portal, sync};
 
 /// The OpenAPI document, kept in the repository next to this crate.
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// The largest request body of most routes (1 MiB): a Portal form or a
+/// login is far smaller. Larger bodies answer 413 with the JSON error.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The largest body of `POST /sync/v1/mutations`: 500 mutations of
+/// customers at their longest fields.
+pub const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Routes and the (method, path) pairs they serve.
 struct Table {
@@ -57,6 +67,7 @@ fn table() -> Table {
     .on("GET", "/health", health)
     .on("GET", "/openapi.json", openapi)
     .on("POST", "/auth/v1/login", auth::login)
+    .on("POST", "/auth/v1/logout", auth::logout)
     .on("GET", "/portal/v1/marketing-segments", cat::list_segments)
     .on("POST", "/portal/v1/marketing-segments", cat::create_segment)
     .on(
@@ -131,7 +142,11 @@ fn table() -> Table {
     )
     .on("PUT", "/portal/v1/users/{id}", users::update)
     .on("GET", "/sync/v1/changes", sync::pull::changes)
-    .on("POST", "/sync/v1/mutations", sync::push::mutations)
+    .on(
+        "POST",
+        "/sync/v1/mutations",
+        sync::push::mutations.layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
+    )
     .on("GET", "/admin/v1/faults", faults::get_faults)
     .on("PUT", "/admin/v1/faults", faults::put_faults)
 }
@@ -166,7 +181,14 @@ pub fn router(state: AppState) -> Router {
                 .quality(CompressionLevel::Fastest)
                 .compress_when(compress_when),
         )
-        .layer(TraceLayer::new_for_http())
+        // Bodies are limited everywhere; the routes above that take more
+        // set their own, larger limit (an inner layer wins).
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Request spans name the method and the path only: a query string
+        // may hold a search text, and headers hold the bearer token.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }
 

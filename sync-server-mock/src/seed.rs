@@ -89,16 +89,36 @@ fn names(pairs: &[(&str, &str)]) -> Option<std::collections::BTreeMap<String, St
     )
 }
 
+/// The demo users: (name and password, organization, role).
+const DEMO_USERS: [(&str, &str, Role); 4] = [
+    ("admin", NORTH, Role::Admin),
+    ("manager", NORTH, Role::Manager),
+    ("tech", NORTH, Role::Technician),
+    ("tech2", SOUTH, Role::Technician),
+];
+
+/// The argon2id hashes of the demo users' passwords, made once per process:
+/// every demo server of a test run would otherwise spend ~100 ms hashing
+/// the same four published passwords. Each has its own random salt; servers
+/// of one process share them (the passwords are public anyway). Only these
+/// seeded hashes are kept: logins are always verified afresh.
+fn demo_password_hashes() -> Result<&'static [String]> {
+    static HASHES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if let Some(h) = HASHES.get() {
+        return Ok(h);
+    }
+    let made = DEMO_USERS
+        .iter()
+        .map(|(user, _, _)| crate::passwords::hash(user))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(HASHES.get_or_init(|| made))
+}
+
 fn demo(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
     upsert_organization(tx, NORTH, Some("nl"))?;
     upsert_organization(tx, SOUTH, Some("en"))?;
-    for (user, org, role) in [
-        ("admin", NORTH, Role::Admin),
-        ("manager", NORTH, Role::Manager),
-        ("tech", NORTH, Role::Technician),
-        ("tech2", SOUTH, Role::Technician),
-    ] {
-        users::create_user(tx, &format!("user-{user}"), user, user, org, role)?;
+    for ((user, org, role), hash) in DEMO_USERS.iter().zip(demo_password_hashes()?) {
+        users::create_user_with_hash(tx, &format!("user-{user}"), user, hash, org, *role)?;
     }
 
     // (code, English, Dutch) per list.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::fault_plan::FaultState;
 use crate::store::Db;
+use crate::throttle::LoginThrottle;
 use crate::tokens::TokenStore;
 
 #[derive(Clone)]
@@ -12,4 +13,5 @@ pub struct AppState {
     pub db: Db,
     pub tokens: Arc<TokenStore>,
     pub faults: Arc<FaultState>,
+    pub throttle: Arc<LoginThrottle>,
 }

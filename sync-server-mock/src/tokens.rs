@@ -1,6 +1,6 @@
 //! Bearer tokens: random and opaque, kept in memory with their expiry. A
 //! restarted server forgets them and clients sign in again, which is what a
-//! client must cope with anyway. A leaf: `auth` issues and checks them.
+//! client must cope with anyway. Logout revokes a token at once. A leaf: `auth` issues and checks them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -41,6 +41,13 @@ impl TokenStore {
             .get(token)
             .filter(|(_, expiry)| *expiry > Instant::now())
             .map(|(user, _)| user.clone())
+    }
+
+    /// Forgets `token`: it stops working at once. Unknown or expired
+    /// tokens are no error (logout is idempotent).
+    pub fn revoke(&self, token: &str) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.remove(token);
     }
 
     pub fn ttl(&self) -> Duration {

@@ -254,3 +254,48 @@ async fn an_expired_token_is_renewed() {
         "the 401 was answered with a fresh login"
     );
 }
+
+/// A wrong password is `Unauthorized` at once; after the mock's lockout
+/// (429 with a long Retry-After) the attempt ends at once too, with the
+/// server's reason, instead of waiting the lockout out in retries.
+#[tokio::test]
+async fn a_wrong_password_is_unauthorized_and_a_lockout_is_not_waited_out() {
+    use fieldsync_client::{HttpConfig, SyncClient};
+    use fieldsync_core::sync::{Credentials, SyncSettings};
+    use std::sync::Arc;
+
+    let portal = Portal::start(ServerConfig {
+        login_max_failures: 3,
+        login_lockout: Duration::from_secs(120),
+        ..ServerConfig::demo()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(fieldsync_core::Store::open(dir.path().join("d.db")).unwrap());
+    let client = SyncClient::new(
+        store,
+        &HttpConfig::new(portal.url()),
+        Credentials::Password {
+            username: "tech".into(),
+            password: "not-the-password".into(),
+        },
+        // Default retries: a retried lockout would wait minutes.
+        SyncSettings::default(),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let err = client.sync().await.unwrap_err();
+        assert!(matches!(err, fieldsync_core::Error::Unauthorized), "{err}");
+    }
+    let started = std::time::Instant::now();
+    let err = client.login("tech", "tech").await.unwrap_err();
+    assert!(
+        matches!(&err, fieldsync_core::Error::Server { status: 429, reason } if reason.contains("too many failed logins")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}

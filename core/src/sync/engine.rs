@@ -169,9 +169,19 @@ impl<T: Transport> SyncEngine<T> {
 
     async fn login_with(&self, request: &LoginRequest) -> Result<Session> {
         let mut retries = 0;
+        // A 429 to a login is a lockout after failed logins, not passing
+        // trouble: retrying within the run would only wait it out (or
+        // extend it), so it ends the attempt at once. A wrong password is
+        // a 401: `Unauthorized`, never retried.
         let response = self
-            .retrying(&mut retries, || self.transport.login(request))
+            .retrying(&mut retries, || async {
+                match self.transport.login(request).await {
+                    Err(err @ TransportError::Status { status: 429, .. }) => Ok(Err(err)),
+                    other => other.map(Ok),
+                }
+            })
             .await
+            .and_then(|answer| answer)
             .map_err(|err| match classify(&err) {
                 Failure::Unauthorized => Error::Unauthorized,
                 _ => final_error(err),

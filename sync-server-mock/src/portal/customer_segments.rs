@@ -4,9 +4,11 @@
 //! automation puts in and takes out
 //! (`/portal/v1/customer-segments/{id}/members[/{customer_id}]`).
 //!
-//! Role rules are the marketing segments': admins and managers, any scope.
-//! Members are customers, so a manager sees and changes only their own
-//! organization's (others are not found), as with customers.
+//! Role rules are the marketing segments': admins and managers; a manager
+//! only segments scoped to all organizations or to their own (others are
+//! not found, `portal` module doc). Members are customers, so a manager
+//! sees and changes only their own organization's (others are not found),
+//! as with customers.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -19,35 +21,63 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::customers::visible_to;
-use super::new_id;
+use super::{may_scope, new_id, reaches};
 use crate::auth::Office;
 use crate::error::{ApiError, JsonBody, QueryParams, Result};
 use crate::state::AppState;
 use crate::store::customer_segments as store;
 use crate::store::customers::get_customer;
 
-/// `GET /portal/v1/customer-segments`: the live ones of every scope,
-/// highest priority first.
-pub async fn list(State(state): State<AppState>, _: Office) -> Result<Json<Vec<CustomerSegment>>> {
-    Ok(Json(state.db.read(|tx| store::list(tx)).await?))
+/// `GET /portal/v1/customer-segments`: the live ones of every scope the
+/// user reaches, highest priority first.
+pub async fn list(
+    State(state): State<AppState>,
+    Office(user): Office,
+) -> Result<Json<Vec<CustomerSegment>>> {
+    let mut list = state.db.read(|tx| store::list(tx)).await?;
+    list.retain(|s| reaches(&user, &s.scope));
+    Ok(Json(list))
+}
+
+/// The live segment `id` if `user` reaches it, else 404.
+fn live_for(conn: &Connection, user: &Session, id: &str) -> Result<CustomerSegment> {
+    let segment = store::live(conn, id)?;
+    if reaches(user, &segment.scope) {
+        Ok(segment)
+    } else {
+        Err(ApiError::NotFound(format!("customer segment {id}")))
+    }
+}
+
+/// 404 if segment `id` exists (deleted or not) and `user` does not reach it.
+fn require_reach(conn: &Connection, user: &Session, id: &str) -> Result<()> {
+    match store::get(conn, id)? {
+        Some(s) if !reaches(user, &s.segment.scope) => {
+            Err(ApiError::NotFound(format!("customer segment {id}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `GET /portal/v1/customer-segments/{id}`
 pub async fn get(
     State(state): State<AppState>,
-    _: Office,
+    Office(user): Office,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerSegment>> {
-    Ok(Json(state.db.read(move |tx| store::live(tx, &id)).await?))
+    Ok(Json(
+        state.db.read(move |tx| live_for(tx, &user, &id)).await?,
+    ))
 }
 
 /// `POST /portal/v1/customer-segments`: the server makes the id (`cs-…`).
 pub async fn create(
     State(state): State<AppState>,
-    _: Office,
+    Office(user): Office,
     JsonBody(draft): JsonBody<CustomerSegmentDraft>,
 ) -> Result<(StatusCode, Json<CustomerSegment>)> {
     let def = draft.validate()?;
+    may_scope(&user, &def.scope)?;
     let id = new_id("cs");
     let segment = state
         .db
@@ -59,7 +89,7 @@ pub async fn create(
 /// `PUT /portal/v1/customer-segments/{id}`: replaces the definition.
 pub async fn update(
     State(state): State<AppState>,
-    _: Office,
+    Office(user): Office,
     Path(id): Path<String>,
     JsonBody(draft): JsonBody<CustomerSegmentDraft>,
 ) -> Result<Json<CustomerSegment>> {
@@ -67,7 +97,11 @@ pub async fn update(
     Ok(Json(
         state
             .db
-            .write(move |tx| store::update(tx, &id, def, Utc::now()))
+            .write(move |tx| {
+                require_reach(tx, &user, &id)?;
+                may_scope(&user, &def.scope)?;
+                store::update(tx, &id, def, Utc::now())
+            })
             .await?,
     ))
 }
@@ -76,13 +110,16 @@ pub async fn update(
 /// tombstone's version; 409 `in_use` while other segments include it.
 pub async fn delete(
     State(state): State<AppState>,
-    _: Office,
+    Office(user): Office,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerSegment>> {
     Ok(Json(
         state
             .db
-            .write(move |tx| store::delete(tx, &id, Utc::now()))
+            .write(move |tx| {
+                require_reach(tx, &user, &id)?;
+                store::delete(tx, &id, Utc::now())
+            })
             .await?,
     ))
 }
@@ -126,7 +163,7 @@ pub async fn members(
     let ids = state
         .db
         .read(move |tx| {
-            let segment = store::live(tx, &id)?;
+            let segment = live_for(tx, &user, &id)?;
             store::require_static(&segment, "id")?;
             store::members(tx, &id, org.as_deref(), q.after.as_deref(), limit + 1)
         })
@@ -166,7 +203,7 @@ async fn set_member(
     let (membership, _) = state
         .db
         .write(move |tx| {
-            let segment = store::live(tx, &segment_id)?;
+            let segment = live_for(tx, &user, &segment_id)?;
             store::require_static(&segment, "id")?;
             let customer = visible_customer(tx, &user, &customer_id)?;
             store::require_in_scope(&segment, &customer)?;

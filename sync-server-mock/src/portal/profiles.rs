@@ -8,7 +8,9 @@ use std::collections::HashSet;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use chrono::Utc;
 use fieldsync_core::model::profile::{CustomerProfile, Transaction};
 use fieldsync_core::{Error as CoreError, ValidationReason};
@@ -119,8 +121,13 @@ fn parse_batch(body: &[u8]) -> Result<Vec<Transaction>> {
 pub async fn post_transactions(
     State(state): State<AppState>,
     Office(user): Office,
-    body: Bytes,
+    body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchOutcome>> {
+    // Above the route's body limit: the JSON error, not axum's text.
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(e.body_text()),
+        _ => ApiError::bad_request(Some("body"), e.body_text()),
+    })?;
     let batch = parse_batch(&body)?;
     drop(body);
     if batch.len() > MAX_TRANSACTIONS_PER_REQUEST {
@@ -155,6 +162,16 @@ pub async fn post_transactions(
                             format!("customer {} does not exist", t.customer_id),
                         )
                     })?;
+                // A known id is replaced: a manager may replace only
+                // their own organization's transactions.
+                if let Some(own) = own.as_deref()
+                    && let Some((_, _, held_by)) = store::get_transaction(tx, &t.id)?
+                    && held_by != own
+                {
+                    return Err(ApiError::Forbidden(format!(
+                        "[{i}].id is a transaction of another organization"
+                    )));
+                }
                 rows.push((t, org));
             }
             store::put_transactions(tx, &rows)

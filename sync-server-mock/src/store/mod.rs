@@ -37,7 +37,8 @@ pub(crate) const SCHEMA: &str = include_str!("schema.sql");
 
 impl Db {
     /// Opens the database at `path` (created if missing), or a private
-    /// in-memory one, and creates the schema.
+    /// in-memory one, and creates the schema. A file of an older mock that
+    /// kept plain-text passwords is migrated to hashes.
     pub fn open(path: Option<&Path>) -> rusqlite::Result<Self> {
         let conn = match path {
             Some(p) => Connection::open(p)?,
@@ -49,9 +50,20 @@ impl Db {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Db {
+        let db = Db {
             conn: Arc::new(Mutex::new(conn)),
-        })
+        };
+        db.write_blocking(|tx| users::migrate_plain_passwords(tx))
+            .map_err(|e| {
+                let reason = match e {
+                    ApiError::Internal(reason) => reason,
+                    other => other.to_string(),
+                };
+                rusqlite::Error::UserFunctionError(
+                    format!("migrating the users table to password hashes: {reason}").into(),
+                )
+            })?;
+        Ok(db)
     }
 
     /// Runs `f` in one immediate transaction on a blocking thread: commits

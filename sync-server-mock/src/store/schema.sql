@@ -18,8 +18,9 @@ CREATE TABLE IF NOT EXISTS organizations (
 CREATE TABLE IF NOT EXISTS users (
     id              TEXT PRIMARY KEY,
     username        TEXT NOT NULL UNIQUE,
-    -- A mock: plain text, never use real passwords here.
-    password        TEXT NOT NULL,
+    -- argon2id, PHC string format (src/passwords.rs). Files of older mocks
+    -- with a plain-text `password` column are migrated at open.
+    password_hash   TEXT NOT NULL,
     organization_id TEXT NOT NULL REFERENCES organizations(id),
     role            TEXT NOT NULL,
     version         INTEGER NOT NULL,

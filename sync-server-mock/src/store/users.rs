@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{next_seq, require_organization};
 use crate::error::{ApiError, Result};
+use crate::passwords;
 
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Session, i64)> {
     let role: String = row.get(2)?;
@@ -19,7 +20,7 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Session, i64)>
     ))
 }
 
-/// Adds a user (seeding).
+/// Adds a user (seeding); the password is stored as an argon2id hash.
 pub fn create_user(
     conn: &Connection,
     id: &str,
@@ -28,15 +29,28 @@ pub fn create_user(
     organization_id: &str,
     role: Role,
 ) -> Result<()> {
+    let password_hash = passwords::hash(password)?;
+    create_user_with_hash(conn, id, username, &password_hash, organization_id, role)
+}
+
+/// Adds a user whose password hash (a PHC string) is made already.
+pub fn create_user_with_hash(
+    conn: &Connection,
+    id: &str,
+    username: &str,
+    password_hash: &str,
+    organization_id: &str,
+    role: Role,
+) -> Result<()> {
     let seq = next_seq(conn)?;
     conn.prepare_cached(
-        "INSERT INTO users (id, username, password, organization_id, role, version, seq)
+        "INSERT INTO users (id, username, password_hash, organization_id, role, version, seq)
          VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
     )?
     .execute(params![
         id,
         username,
-        password,
+        password_hash,
         organization_id,
         role.code(),
         seq
@@ -44,16 +58,48 @@ pub fn create_user(
     Ok(())
 }
 
-/// The user with these credentials, if any.
-pub fn authenticate(conn: &Connection, username: &str, password: &str) -> Result<Option<Session>> {
+/// The user named `username` and their password hash, if any. The caller
+/// verifies the password (`passwords::verify`) outside the database lock.
+pub fn credentials(conn: &Connection, username: &str) -> Result<Option<(Session, String)>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, organization_id, role, version FROM users
-             WHERE username = ?1 AND password = ?2",
+            "SELECT id, organization_id, role, version, password_hash FROM users
+             WHERE username = ?1",
         )?
-        .query_row([username, password], session_from_row)
-        .optional()?
-        .map(|(s, _)| s))
+        .query_row([username], |row| {
+            Ok((session_from_row(row)?.0, row.get::<_, String>(4)?))
+        })
+        .optional()?)
+}
+
+/// Brings a users table of an older mock (plain-text `password` column)
+/// to `password_hash`: each password is hashed, the plain column dropped.
+/// Run at every open; does nothing on a current database.
+pub fn migrate_plain_passwords(conn: &Connection) -> Result<bool> {
+    let columns: Vec<String> = super::all_rows(
+        conn,
+        "SELECT name FROM pragma_table_info('users')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !columns.iter().any(|c| c == "password") {
+        return Ok(false);
+    }
+    if !columns.iter().any(|c| c == "password_hash") {
+        conn.execute_batch("ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT ''")?;
+    }
+    let plain: Vec<(String, String)> =
+        super::all_rows(conn, "SELECT id, password FROM users", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    for (id, password) in plain {
+        conn.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            params![id, passwords::hash(&password)?],
+        )?;
+    }
+    conn.execute_batch("ALTER TABLE users DROP COLUMN password")?;
+    Ok(true)
 }
 
 /// A user's current profile and its version.

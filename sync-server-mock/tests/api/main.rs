@@ -4,11 +4,13 @@
 
 mod auth;
 mod contract;
+mod cross_org;
 mod faults;
 mod portal_catalogue;
 mod portal_customer_segments;
 mod portal_customers;
 mod pull;
 mod push;
+mod security;
 mod server;
 mod support;
