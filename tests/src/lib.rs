@@ -225,24 +225,50 @@ impl Device {
 
     /// Every customer on the device, sorted by id.
     pub fn customers(&self) -> Vec<Customer> {
-        let mut all = Vec::new();
-        let mut offset = 0;
-        loop {
-            let query = CustomerQuery {
-                limit: 500,
-                offset,
-                ..Default::default()
-            };
-            let page = self.store.customers(&query, &en()).expect("customers");
-            let n = page.customers.len() as u32;
-            all.extend(page.customers.into_iter().map(|v| v.customer));
-            if n < 500 {
-                break;
-            }
-            offset += n;
+        all_customers(&self.store)
+    }
+}
+
+/// Every customer in `store`, sorted by id.
+pub fn all_customers(store: &Store) -> Vec<Customer> {
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let query = CustomerQuery {
+            limit: 500,
+            offset,
+            ..Default::default()
+        };
+        let page = store.customers(&query, &en()).expect("customers");
+        let n = page.customers.len() as u32;
+        all.extend(page.customers.into_iter().map(|v| v.customer));
+        if n < 500 {
+            break;
         }
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        all
+        offset += n;
+    }
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    all
+}
+
+/// Asserts each customer made on a device is on the server once per local
+/// change: created (version 1) plus `edits` uploaded updates. `run` names
+/// the run (its seed) in the message.
+pub fn assert_each_change_once<'a>(
+    server: &[RemoteCustomer],
+    edits: impl IntoIterator<Item = (&'a String, &'a i64)>,
+    run: &str,
+) {
+    for (id, edits) in edits {
+        let on_server = server
+            .iter()
+            .find(|c| &c.id == id)
+            .unwrap_or_else(|| panic!("{run}: customer {id} lost"));
+        assert_eq!(
+            on_server.version,
+            1 + edits,
+            "{run}: customer {id} applied once per change"
+        );
     }
 }
 

@@ -25,7 +25,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::{Device, Portal, assert_same_customers};
+use crate::{Device, Portal, assert_each_change_once, assert_same_customers};
 
 /// Who works on devices in a run: (user, organization, may edit static
 /// segments).
@@ -292,17 +292,7 @@ pub async fn run(seed: u64) -> RunSummary {
         summary.set_aside += entries.len() as u64;
         let server = portal.customers_of(work.organization).await;
         assert_same_customers(&work.device.customers(), &server);
-        for (id, edits) in &work.own {
-            let on_server = server
-                .iter()
-                .find(|c| &c.id == id)
-                .unwrap_or_else(|| panic!("seed {seed}: customer {id} lost"));
-            assert_eq!(
-                on_server.version,
-                1 + edits,
-                "seed {seed}: customer {id} applied once per change"
-            );
-        }
+        assert_each_change_once(&server, &work.own, &format!("seed {seed}"));
         if work.organization == "org-north" {
             let page = store
                 .customer_segment_members(STATIC_SEGMENT, 500, 0)

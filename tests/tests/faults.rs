@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use fieldsync_core::model::{CustomerDraft, CustomerUpdate};
-use fieldsync_e2e::{Device, Portal, assert_same_customers, fast_settings};
+use fieldsync_e2e::{
+    Device, Portal, assert_each_change_once, assert_same_customers, fast_settings,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -116,17 +118,7 @@ async fn exactly_once_under_faults(seed: u64) {
     );
     let server = portal.customers_of("org-north").await;
     assert_same_customers(&device.customers(), &server);
-    for (id, edits) in &work.edits {
-        let on_server = server
-            .iter()
-            .find(|c| &c.id == id)
-            .unwrap_or_else(|| panic!("seed {seed}: {id} lost"));
-        assert_eq!(
-            on_server.version,
-            1 + edits,
-            "seed {seed}: customer {id} applied once per change"
-        );
-    }
+    assert_each_change_once(&server, &work.edits, &format!("seed {seed}"));
     eprintln!(
         "seed {seed}: {} customers, {failed_runs} runs failed under faults",
         work.edits.len()

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fieldsync_core::Store;
-use fieldsync_e2e::{Portal, assert_same_customers, en};
+use fieldsync_e2e::{Portal, all_customers, assert_each_change_once, assert_same_customers};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -120,39 +120,9 @@ async fn trial(seed: u64) -> u32 {
         "seed {seed}: set aside"
     );
     let server = portal.customers_of("org-north").await;
-    let mut device = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .customers(
-                &fieldsync_core::store::CustomerQuery {
-                    limit: 500,
-                    offset,
-                    ..Default::default()
-                },
-                &en(),
-            )
-            .unwrap();
-        let n = page.customers.len() as u32;
-        device.extend(page.customers.into_iter().map(|v| v.customer));
-        if n < 500 {
-            break;
-        }
-        offset += n;
-    }
-    device.sort_by(|a, b| a.id.cmp(&b.id));
+    let device = all_customers(&store);
     assert_same_customers(&device, &server);
-    for (id, edits) in &own {
-        let on_server = server
-            .iter()
-            .find(|c| &c.id == id)
-            .unwrap_or_else(|| panic!("seed {seed}: {id} lost"));
-        assert_eq!(
-            on_server.version,
-            1 + edits,
-            "seed {seed}: {id} applied once per change"
-        );
-    }
+    assert_each_change_once(&server, &own, &format!("seed {seed}"));
     kills
 }
 
