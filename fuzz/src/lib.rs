@@ -17,8 +17,11 @@ pub use mock::mock_bodies;
 pub use seeds::{criteria_trees as seed_criteria_trees, seeds};
 pub use structured::feed_page_structured;
 
+/// A target's check: any bytes; panics on a bug.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (the directory of its corpus) and its check.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Check); 5] = [
     ("feed_page", feed_page),
     ("feed_page_structured", feed_page_structured),
     ("criteria", criteria),

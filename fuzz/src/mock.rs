@@ -207,7 +207,10 @@ pub fn seeds() -> Vec<Vec<u8>> {
                 "entity_id": "c-new-1", "base_version": null,
                 "data": {"name": "New", "organization_id": "org-north"}, "created_at": t}]}),
         ),
-        (2, json!({"name": "Portal customer", "organization_id": "org-north"})),
+        (
+            2,
+            json!({"name": "Portal customer", "organization_id": "org-north"}),
+        ),
         (3, json!({"name": "Renamed", "version": 1})),
         (
             4,
@@ -225,8 +228,14 @@ pub fn seeds() -> Vec<Vec<u8>> {
         ),
         (7, json!({"name": "Static", "kind": "static"})),
         (8, json!({})),
-        (9, json!({"name": {"en": "New segment"}, "visit_frequency": "weekly"})),
-        (10, json!({"name": {"en": "Renamed", "nl": "Hernoemd"}, "version": 1})),
+        (
+            9,
+            json!({"name": {"en": "New segment"}, "visit_frequency": "weekly"}),
+        ),
+        (
+            10,
+            json!({"name": {"en": "Renamed", "nl": "Hernoemd"}, "version": 1}),
+        ),
         (11, json!({"label": {"en": "Dormant"}, "sort_order": 5})),
         (12, json!({"label": {"en": "Web"}, "version": 1})),
         (13, json!({"role": "manager", "version": 1})),

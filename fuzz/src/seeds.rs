@@ -172,19 +172,35 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 {"seq": 2, "collection": "new_things", "op": "upsert", "id": "n1", "version": 1, "data": {}}],
                 "cursor": "c-3", "has_more": true, "remaining": 5,
                 "remaining_by_collection": {"customers": 5}}));
-            pages.into_iter().map(|p| p.to_string().into_bytes()).collect()
+            pages
+                .into_iter()
+                .map(|p| p.to_string().into_bytes())
+                .collect()
         }
         "feed_page_structured" => (0u8..32)
-            .map(|i| (0u8..64).map(|j| i.wrapping_mul(37).wrapping_add(j.wrapping_mul(11))).collect())
+            .map(|i| {
+                (0u8..64)
+                    .map(|j| i.wrapping_mul(37).wrapping_add(j.wrapping_mul(11)))
+                    .collect()
+            })
             .collect(),
         "criteria" => criteria_trees()
             .into_iter()
             .map(|c| c.to_string().into_bytes())
             .collect(),
-        "language_tag" => ["nl", "nl-BE", "nl_be", "zh-Hant-TW", "sr-Latn-RS", "en-US-x-private", " de ", "EN"]
-            .into_iter()
-            .map(|t| t.as_bytes().to_vec())
-            .collect(),
+        "language_tag" => [
+            "nl",
+            "nl-BE",
+            "nl_be",
+            "zh-Hant-TW",
+            "sr-Latn-RS",
+            "en-US-x-private",
+            " de ",
+            "EN",
+        ]
+        .into_iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect(),
         "mock_bodies" => crate::mock::seeds(),
         other => panic!("no target {other}"),
     }

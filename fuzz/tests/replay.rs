@@ -33,7 +33,10 @@ fn replay(target: &str) {
     for seed in seeds(target) {
         check(&seed);
     }
-    println!("{target}: {} corpus files and the seeds replayed", files.len());
+    println!(
+        "{target}: {} corpus files and the seeds replayed",
+        files.len()
+    );
 }
 
 #[test]
