@@ -95,6 +95,11 @@ if stage "cargo test --workspace" cargo test --workspace; then
     export FIELDSYNC_SERVER_BUILT=1
 fi
 
+# The fuzz targets' committed corpora (fuzz/corpus/), replayed through the
+# targets' checks on stable: no cargo-fuzz, no libFuzzer (fuzz/ is a package
+# of its own, outside the workspace; fuzz/run.sh fuzzes for real).
+stage "fuzz corpus replay" cargo test --manifest-path fuzz/Cargo.toml --no-default-features || true
+
 # The binding stages run with CARGO_TARGET_DIR set to a fresh directory
 # whose profile directories (debug, release-small) are symlinks into the
 # real target directory ($target_dir: the user's CARGO_TARGET_DIR or the

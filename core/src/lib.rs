@@ -7,6 +7,9 @@
 
 pub mod clock;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod protocol;
 pub mod rules;

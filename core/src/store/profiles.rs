@@ -25,7 +25,13 @@ pub fn apply_profile_changes(
             .prepare_cached("SELECT version FROM customer_profiles WHERE customer_id = ?1")?
             .query_row([customer_id], |r| r.get(0))
             .optional()?;
-        if stored.is_some_and(|v| v >= version) && matches!(change, Change::Upsert(_)) {
+        let current = match change {
+            Change::Upsert(_) => stored.is_some_and(|v| v >= version),
+            // Nothing to delete: not a change (and no customer to evaluate
+            // again). Found by the fuzz target `feed_page_structured`.
+            Change::Delete { .. } => stored.is_none(),
+        };
+        if current {
             continue;
         }
         clear_profile(conn, customer_id)?;
@@ -151,5 +157,37 @@ impl Store {
     /// exposed for tests, tools and benchmarks).
     pub fn apply_profile_changes(&self, changes: &[Change<CustomerProfile>]) -> Result<usize> {
         self.write(|tx| apply_profile_changes(tx, changes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::profile::CustomerProfile;
+    use crate::store::{Change, Store};
+
+    /// Deleting a profile the device does not have (again, or never had)
+    /// changes nothing and says so: applying a feed page twice changed
+    /// "customer profiles" both times (fuzz target `feed_page_structured`,
+    /// fuzz/corpus/feed_page_structured/regression-profile-delete).
+    #[test]
+    fn deleting_an_absent_profile_is_not_a_change() {
+        let store = Store::open_in_memory().unwrap();
+        let delete = || Change::Delete {
+            id: "c1".to_owned(),
+            version: 1,
+        };
+        assert_eq!(store.apply_profile_changes(&[delete()]).unwrap(), 0);
+        let profile: CustomerProfile = serde_json::from_value(
+            serde_json::json!({"customer_id": "c1", "city": "Brno", "version": 1}),
+        )
+        .unwrap();
+        assert_eq!(
+            store
+                .apply_profile_changes(&[Change::Upsert(profile)])
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.apply_profile_changes(&[delete()]).unwrap(), 1);
+        assert_eq!(store.apply_profile_changes(&[delete()]).unwrap(), 0);
     }
 }

@@ -8,7 +8,7 @@
 //!   segments current (reading the journal of changed customers);
 //! - `queries`: what the screens ask.
 
-mod compile;
+pub(crate) mod compile;
 mod definitions;
 mod evaluate;
 mod members;
