@@ -15,6 +15,7 @@ use sync_server_mock::fault_plan::{FaultConfig, FaultState};
 use sync_server_mock::seed::{self, SeedPlan};
 use sync_server_mock::state::AppState;
 use sync_server_mock::store::Db;
+use sync_server_mock::throttle::LoginThrottle;
 use sync_server_mock::tokens::TokenStore;
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
@@ -118,6 +119,8 @@ impl Mock {
             db,
             tokens: Arc::new(TokenStore::new(Duration::from_secs(86_400))),
             faults: Arc::new(FaultState::new(FaultConfig::default())),
+            // Off: a fuzzed login must not lock the demo users out.
+            throttle: Arc::new(LoginThrottle::new(0, Duration::from_secs(60))),
         };
         let router = sync_server_mock::router(state);
         let (tokens, ids) = runtime.block_on(async {
