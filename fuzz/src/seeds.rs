@@ -1,6 +1,6 @@
 //! Valid inputs to start each target's corpus from (`tests/replay.rs`
-//! replays them too; `cargo test -- --ignored write_seeds` writes them
-//! into `corpus/`).
+//! replays them too; the `write_seeds` example writes them into
+//! `corpus/`).
 
 use serde_json::{Value, json};
 

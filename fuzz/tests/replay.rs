@@ -73,17 +73,3 @@ fn seeds_are_valid() {
         Criteria::parse(&tree).unwrap_or_else(|e| panic!("{tree}: {e}"));
     }
 }
-
-/// Writes the seeds into `corpus/` (once, to start a corpus):
-/// `cargo test --no-default-features --test replay -- --ignored write_seeds`.
-#[test]
-#[ignore]
-fn write_seeds() {
-    for (target, _) in TARGETS {
-        let dir = corpus_dir(target);
-        std::fs::create_dir_all(&dir).expect("the corpus directory");
-        for (i, seed) in seeds(target).iter().enumerate() {
-            std::fs::write(dir.join(format!("seed-{i:03}")), seed).expect("a seed file");
-        }
-    }
-}
