@@ -35,3 +35,24 @@ pub fn compile_criteria(
         },
     )
 }
+
+/// The plain evaluator the compiled SQL is checked against.
+pub use crate::store::customer_segments::reference::World as ReferenceWorld;
+
+/// The customers of `world` (not deleted) that `criteria` selects on
+/// `today` by the reference evaluator, in id order.
+pub fn reference_members(
+    world: &ReferenceWorld,
+    criteria: &Criteria,
+    today: NaiveDate,
+) -> Vec<String> {
+    let rfm = world.rfm();
+    let mut ids: Vec<String> = world
+        .customers
+        .iter()
+        .filter(|c| !c.deleted && world.matches(criteria, c, &rfm, today))
+        .map(|c| c.id.clone())
+        .collect();
+    ids.sort();
+    ids
+}

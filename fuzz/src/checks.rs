@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use fieldsync_core::Store;
 use fieldsync_core::clock::FixedDateClock;
-use fieldsync_core::fuzzing::{CompiledCriteria, EVALUATION_FROM, compile_criteria};
+use fieldsync_core::fuzzing::{
+    CompiledCriteria, EVALUATION_FROM, ReferenceWorld, compile_criteria, reference_members,
+};
 use fieldsync_core::model::criteria::Criteria;
 use fieldsync_core::model::{LanguageTag, LocalizedText, Role, Session};
 use fieldsync_core::protocol::{ChangePage, Collection};
@@ -132,13 +134,14 @@ pub fn language_tag(data: &[u8]) {
 
 thread_local! {
     /// The store criteria are evaluated in: built once (only read).
-    static CRITERIA_STORE: RefCell<Option<(Store, Vec<String>)>> = const { RefCell::new(None) };
+    static CRITERIA_STORE: RefCell<Option<(Store, Vec<String>, ReferenceWorld)>> = const { RefCell::new(None) };
 }
 
 /// `criteria`: any bytes as a criteria tree. What parses must write back
 /// to the same tree and compile, for every customer and for one, to SQL
 /// that takes every value as a `?` parameter, runs, and selects the same
-/// customers in both forms.
+/// customers in both forms, the same customers the reference evaluator
+/// (core's plain Rust reading of docs/criteria.md) selects.
 pub fn criteria(data: &[u8]) {
     let Ok(json) = serde_json::from_slice::<Value>(data) else {
         return;
@@ -155,7 +158,7 @@ pub fn criteria(data: &[u8]) {
     check_parameterised(&row, today());
     CRITERIA_STORE.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let (store, customers) = cell.get_or_insert_with(|| {
+        let (store, customers, world) = cell.get_or_insert_with(|| {
             let store = session_store();
             let page: ChangePage =
                 serde_json::from_slice(&seeds::criteria_world()).expect("the world's page");
@@ -175,7 +178,8 @@ pub fn criteria(data: &[u8]) {
                     Ok(ids)
                 })
                 .expect("the world's customers");
-            (store, customers)
+            let world = reference_world(&store);
+            (store, customers, world)
         });
         let members = store
             .read(|conn| {
@@ -214,7 +218,48 @@ pub fn criteria(data: &[u8]) {
             "all customers at once and one by one disagree: {}",
             criteria.to_json()
         );
+        assert_eq!(
+            members,
+            reference_members(world, &criteria, today()),
+            "the SQL and the reference evaluator disagree: {}",
+            criteria.to_json()
+        );
     });
+}
+
+/// The criteria world (`seeds::criteria_world`) as the reference evaluator
+/// reads it: its customers, profiles and purchases from the same records,
+/// and the members of its customer segments as `store` evaluated them
+/// (criteria may test membership of another segment).
+fn reference_world(store: &Store) -> ReferenceWorld {
+    let mut world = ReferenceWorld::default();
+    for (collection, id, data) in seeds::records() {
+        match collection {
+            "customers" => world
+                .customers
+                .push(serde_json::from_value(data).expect("a customer")),
+            "customer_profiles" => {
+                world.profiles.insert(
+                    id.to_owned(),
+                    serde_json::from_value(data).expect("a profile"),
+                );
+            }
+            "transactions" => world
+                .transactions
+                .push(serde_json::from_value(data).expect("a purchase")),
+            "customer_segments" => {
+                let page = store
+                    .customer_segment_members(id, 500, 0)
+                    .expect("the world's members");
+                world.members.insert(
+                    id.to_owned(),
+                    page.members.into_iter().map(|m| m.customer_id).collect(),
+                );
+            }
+            _ => {}
+        }
+    }
+    world
 }
 
 /// Every value of the criteria is a parameter: as many `?` as parameters,

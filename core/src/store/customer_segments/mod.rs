@@ -13,6 +13,9 @@ mod definitions;
 mod evaluate;
 mod members;
 mod queries;
+/// The plain evaluator the SQL is checked against (tests, fuzzing).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod reference;
 #[cfg(test)]
 mod tests;
 

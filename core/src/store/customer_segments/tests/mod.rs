@@ -5,7 +5,6 @@
 
 mod behaviour;
 mod props;
-mod reference;
 
 use std::collections::BTreeSet;
 
@@ -14,7 +13,7 @@ use serde_json::{Value, json};
 
 use std::sync::Arc;
 
-use self::reference::World;
+use super::reference::World;
 use crate::clock::FixedDateClock;
 use crate::model::criteria::Criteria;
 use crate::model::profile::*;
