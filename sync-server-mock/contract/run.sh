@@ -24,18 +24,25 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 
 cargo build --quiet -p sync-server-mock
-"$target_dir/debug/sync-server-mock" --port 0 --seed-demo >"$out/server.out" 2>"$out/server.log" &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    url=$(sed -n 's/^listening on //p' "$out/server.out")
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "$url" ] || { echo "the mock did not start" >&2; exit 1; }
+
+# A fresh mock per role: the admin's run changes and deletes data.
+start_mock() {
+    "$target_dir/debug/sync-server-mock" --port 0 --seed-demo >"$out/server-$1.out" 2>"$out/server-$1.log" &
+    server=$!
+    url=""
+    for _ in $(seq 1 100); do
+        url=$(sed -n 's/^listening on //p' "$out/server-$1.out")
+        [ -n "$url" ] && break
+        sleep 0.1
+    done
+    [ -n "$url" ] || { echo "the mock did not start" >&2; exit 1; }
+}
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null || true' EXIT
 
 failed=0
 for user in admin tech; do
+    start_mock "$user"
     echo "== schemathesis as $user (seed 1, up to $max_examples examples per operation)"
     # hooks.py signs in as $user (and once more for each logout).
     if ! CONTRACT_URL=$url CONTRACT_USER=$user SCHEMATHESIS_HOOKS=hooks \
@@ -50,5 +57,8 @@ for user in admin tech; do
         failed=1
     fi
     sed -n '/SUMMARY/,$p' "$out/$user.txt" | head -40
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=""
 done
 exit $failed

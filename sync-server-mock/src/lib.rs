@@ -18,6 +18,7 @@ pub mod auth;
 pub mod error;
 pub mod fault_plan;
 pub mod faults;
+pub mod json_errors;
 pub mod passwords;
 pub mod portal;
 pub mod routes;

@@ -167,8 +167,10 @@ pub fn router(state: AppState) -> Router {
         .and(|_: StatusCode, _, headers: &HeaderMap, _: &_| !headers.contains_key(FAULT_HEADER));
     router
         .fallback(not_found)
-        // Layers wrap what is above them: faults see the handlers' plain
+        // Layers wrap what is above them: every error the routes (and
+        // axum's own rejections) answer is JSON by here; faults see those
         // answers, compression sees the faults' output.
+        .layer(middleware::from_fn(crate::json_errors::json_error_bodies))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

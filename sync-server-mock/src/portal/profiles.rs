@@ -121,8 +121,17 @@ fn parse_batch(body: &[u8]) -> Result<Vec<Transaction>> {
 pub async fn post_transactions(
     State(state): State<AppState>,
     Office(user): Office,
+    headers: axum::http::HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchOutcome>> {
+    // Read as raw bytes (to name the entry of a shape error), but held to
+    // the same content type as every other JSON body.
+    if !is_json_content_type(&headers) {
+        return Err(ApiError::bad_request(
+            Some("body"),
+            "Expected request with `Content-Type: application/json`",
+        ));
+    }
     // Above the route's body limit: the JSON error, not axum's text.
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(e.body_text()),
@@ -194,4 +203,17 @@ pub async fn delete_transaction(
             .write(move |tx| store::delete_transaction(tx, &id, org.as_deref()))
             .await?,
     ))
+}
+
+/// `application/json` or any `application/*+json`, as axum's `Json` reads.
+fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

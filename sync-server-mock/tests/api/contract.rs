@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{Value, json};
 use sync_server_mock::{OPENAPI_JSON, routes};
 
 use crate::support::{create, demo, new_id, openapi, update, validator_for};
@@ -387,4 +388,60 @@ fn the_response_schemas_refuse_wrong_answers() {
         &json!({"mutation_id": "m", "status": "rejected", "code": "permission", "reason": "r",
                 "current": {"id": "c"}})
     ));
+}
+
+/// The answers no handler writes are the JSON error body too: a 405 (with
+/// `Allow`), an unknown route, a path segment that is not UTF-8, a body
+/// without the JSON content type (the transactions route reads raw bytes),
+/// and a query string that does not parse.
+#[tokio::test]
+async fn errors_outside_the_handlers_are_the_json_error_body() {
+    let (_server, api) = demo().await;
+    let admin = api.login("admin").await;
+    let error_body = |status: u16, resp: &reqwest::Response| {
+        assert_eq!(resp.status().as_u16(), status);
+        assert_eq!(
+            resp.headers()[reqwest::header::CONTENT_TYPE],
+            "application/json",
+            "{status} is not JSON"
+        );
+    };
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (admin.request(Method::DELETE, "/portal/v1/customers"), 405, "method_not_allowed"),
+        (admin.request(Method::PATCH, "/portal/v1/customers/x"), 405, "method_not_allowed"),
+        (api.request(Method::POST, "/health"), 405, "method_not_allowed"),
+        (admin.request(Method::GET, "/no/such/route"), 404, "not_found"),
+        (admin.request(Method::GET, "/portal/v1/customers/%FF"), 400, "bad_request"),
+        (
+            admin
+                .request(Method::POST, "/portal/v1/transactions")
+                .header(reqwest::header::CONTENT_TYPE, "text/plain")
+                .body("[]"),
+            400,
+            "bad_request",
+        ),
+        (
+            admin.request(Method::GET, "/sync/v1/changes?limit=1&limit=2"),
+            400,
+            "bad_request",
+        ),
+        (
+            admin
+                .request(Method::POST, "/portal/v1/customers")
+                .body(r#"{"name": "x"}"#),
+            400,
+            "bad_request",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let resp = request.send().await.expect("a request");
+        error_body(status, &resp);
+        let allow = resp.headers().get(reqwest::header::ALLOW).cloned();
+        let body: Value = resp.json().await.expect("a JSON body");
+        assert_eq!(body["error"], code, "{body}");
+        assert!(body["reason"].as_str().is_some_and(|r| !r.is_empty()), "{body}");
+        if status == 405 {
+            assert!(allow.is_some(), "a 405 names the allowed methods");
+        }
+    }
 }
