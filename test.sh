@@ -45,6 +45,15 @@ if [ ! -f "${JNA_JAR:-/usr/share/java/jna.jar}" ]; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjna-java >/dev/null
 fi
 
+if ! python3 -c 'import ensurepip' 2>/dev/null; then
+    # The contract stage puts schemathesis into a venv under the target dir.
+    echo "installing python3-venv (apt-get install python3-venv)"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
+
 # Every stage runs even when an earlier one failed (the binding suites need
 # only the bindings); the script fails if any did.
 failures=()
@@ -99,6 +108,11 @@ fi
 # targets' checks on stable: no cargo-fuzz, no libFuzzer (fuzz/ is a package
 # of its own, outside the workspace; fuzz/run.sh fuzzes for real).
 stage "fuzz corpus replay" cargo test --manifest-path fuzz/Cargo.toml --no-default-features || true
+
+# The mock's HTTP API fuzzed from its own OpenAPI document: schemathesis,
+# every phase, as the admin and as a technician, seed 1 (installs a pinned
+# schemathesis into a venv under the target directory on first use).
+stage "API contract (schemathesis)" sync-server-mock/contract/run.sh || true
 
 # The binding stages run with CARGO_TARGET_DIR set to a fresh directory
 # whose profile directories (debug, release-small) are symlinks into the

@@ -407,11 +407,31 @@ async fn errors_outside_the_handlers_are_the_json_error_body() {
         );
     };
     let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
-        (admin.request(Method::DELETE, "/portal/v1/customers"), 405, "method_not_allowed"),
-        (admin.request(Method::PATCH, "/portal/v1/customers/x"), 405, "method_not_allowed"),
-        (api.request(Method::POST, "/health"), 405, "method_not_allowed"),
-        (admin.request(Method::GET, "/no/such/route"), 404, "not_found"),
-        (admin.request(Method::GET, "/portal/v1/customers/%FF"), 400, "bad_request"),
+        (
+            admin.request(Method::DELETE, "/portal/v1/customers"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            admin.request(Method::PATCH, "/portal/v1/customers/x"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            api.request(Method::POST, "/health"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            admin.request(Method::GET, "/no/such/route"),
+            404,
+            "not_found",
+        ),
+        (
+            admin.request(Method::GET, "/portal/v1/customers/%FF"),
+            400,
+            "bad_request",
+        ),
         (
             admin
                 .request(Method::POST, "/portal/v1/transactions")
@@ -439,7 +459,10 @@ async fn errors_outside_the_handlers_are_the_json_error_body() {
         let allow = resp.headers().get(reqwest::header::ALLOW).cloned();
         let body: Value = resp.json().await.expect("a JSON body");
         assert_eq!(body["error"], code, "{body}");
-        assert!(body["reason"].as_str().is_some_and(|r| !r.is_empty()), "{body}");
+        assert!(
+            body["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{body}"
+        );
         if status == 405 {
             assert!(allow.is_some(), "a 405 names the allowed methods");
         }
