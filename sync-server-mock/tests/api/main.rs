@@ -4,6 +4,7 @@
 
 mod auth;
 mod contract;
+mod criteria_schema;
 mod cross_org;
 mod faults;
 mod portal_catalogue;
