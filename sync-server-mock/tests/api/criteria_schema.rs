@@ -2,8 +2,7 @@
 //! every JSON file of the criteria fuzz corpus and thousands of generated
 //! criteria-shaped values, `Criteria::parse` accepts exactly what the schema
 //! accepts, except where parse refuses for a constraint the schema cannot
-//! state (those the description of `Criteria` lists) and for the dates
-//! chrono reads leniently (see [`Exception::LenientDate`]).
+//! state (those the description of `Criteria` lists).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -41,10 +40,6 @@ enum Exception {
     /// `days` / `last_days` of integral value written as a float (`30.0`,
     /// `3e1`): serde_json has no i64 for it, JSON Schema sees an integer.
     DaysAsFloat,
-    /// Not a constraint the schema misses but a leniency of the parser:
-    /// chrono's `%Y-%m-%d` also reads `2024-1-5`, ` 2024-01-05`, `24-01-05`,
-    /// `+2024-01-05` or `+10000-01-01`, which `format: date` refuses.
-    LenientDate,
 }
 
 /// What one value taught: whether parse accepted it, and the exception
@@ -59,7 +54,7 @@ fn judge(v: &Value) -> Result<(bool, Option<Exception>), String> {
     let explained = match (&parsed, errors.is_empty()) {
         (Ok(_), true) | (Err(_), false) => return Ok((parsed.is_ok(), None)),
         (Err(e), true) => unstated(v, e),
-        (Ok(_), false) => lenient_date(v).then_some(Exception::LenientDate),
+        (Ok(_), false) => None,
     };
     match explained {
         Some(exception) => Ok((parsed.is_ok(), Some(exception))),
@@ -171,39 +166,6 @@ fn unstated(v: &Value, e: &Error) -> Option<Exception> {
         }
         _ => None,
     }
-}
-
-/// Whether the schema refuses `v` only for dates chrono reads but
-/// `format: date` does not: with every such date (at a `value`, `from` or
-/// `to`) replaced by a plain one, the schema accepts.
-fn lenient_date(v: &Value) -> bool {
-    fn plain(v: &mut Value, changed: &mut bool) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    let lenient = ["value", "from", "to"].contains(&k.as_str())
-                        && x.as_str().is_some_and(|s| {
-                            date(Some(&Value::from(s))).is_some_and(|d| {
-                                let canonical = d.format("%Y-%m-%d").to_string();
-                                canonical != s || canonical.len() != 10
-                            })
-                        });
-                    if lenient {
-                        *x = Value::from("2000-01-01");
-                        *changed = true;
-                    } else {
-                        plain(x, changed);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|x| plain(x, changed)),
-            _ => {}
-        }
-    }
-    let mut copy = v.clone();
-    let mut changed = false;
-    plain(&mut copy, &mut changed);
-    changed && validator().is_valid(&copy)
 }
 
 /// Counts of what a run saw.
@@ -350,8 +312,8 @@ fn the_schema_agrees_with_parse_at_the_edges() {
         ),
         (
             json!({"attribute": "birth_date", "op": "equals", "value": "2024-1-5"}),
-            Some(Exception::LenientDate),
-            true,
+            None,
+            false,
         ),
     ];
     for (v, exception, accepted) in cases {

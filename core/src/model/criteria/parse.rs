@@ -439,9 +439,18 @@ fn number_value(value: &Value, path: &str) -> Result<f64> {
         .ok_or_else(|| invalid(path, ValidationReason::Malformed))
 }
 
+/// A date as `YYYY-MM-DD` exactly: chrono's `%Y-%m-%d` also reads
+/// `2024-1-5`, ` 2024-01-05` or `+10000-01-01`, which would be stored and
+/// sent back in another form than the one given (and than the document's
+/// `format: date`).
 fn date_value(value: &Value, path: &str) -> Result<NaiveDate> {
     value
         .as_str()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .filter(|s| s.len() == 10)
+        .and_then(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.format("%Y-%m-%d").to_string() == s)
+        })
         .ok_or_else(|| invalid(path, ValidationReason::Malformed))
 }

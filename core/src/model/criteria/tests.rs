@@ -45,6 +45,22 @@ fn every_kind_of_node_parses_and_writes_back() {
 #[test]
 fn bad_input_names_the_path() {
     let cases = [
+        // Dates are `YYYY-MM-DD` exactly: chrono alone reads these too.
+        (
+            json!({"attribute": "birth_date", "op": "equals", "value": "2024-1-5"}),
+            "criteria.value",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"attribute": "birth_date", "op": "after", "value": " 2024-01-05"}),
+            "criteria.value",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"purchases": "count", "window": {"from": "+10000-01-01", "to": "2026-01-01"}, "op": "exists"}),
+            "criteria.window.from",
+            ValidationReason::Malformed,
+        ),
         (json!([]), "criteria", ValidationReason::Malformed),
         (json!({}), "criteria", ValidationReason::Malformed),
         (json!({"all": []}), "criteria.all", ValidationReason::Blank),
