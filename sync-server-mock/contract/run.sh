@@ -6,6 +6,7 @@
 # exits non-zero when any check failed.
 #
 #   sync-server-mock/contract/run.sh [MAX_EXAMPLES]   # default 25 per operation
+#   CONTRACT_SEED=7 sync-server-mock/contract/run.sh  # another seed (default 1)
 #
 # schemathesis (pinned) is installed into a venv under cargo's target
 # directory on first use. Reports (JUnit) go to <target>/contract/.
@@ -14,6 +15,7 @@ source "$(dirname "$0")/../../bindings/target-dir.sh"
 cd "$(dirname "$0")/../.."
 
 max_examples=${1:-25}
+seed=${CONTRACT_SEED:-1}
 out=$target_dir/contract
 venv=$target_dir/contract-venv
 mkdir -p "$out"
@@ -43,13 +45,13 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null || true' EXIT
 failed=0
 for user in admin tech; do
     start_mock "$user"
-    echo "== schemathesis as $user (seed 1, up to $max_examples examples per operation)"
+    echo "== schemathesis as $user (seed $seed, up to $max_examples examples per operation)"
     # hooks.py signs in as $user (and once more for each logout).
     if ! CONTRACT_URL=$url CONTRACT_USER=$user SCHEMATHESIS_HOOKS=hooks \
         PYTHONPATH=sync-server-mock/contract \
         "$venv/bin/schemathesis" --config-file sync-server-mock/contract/schemathesis.toml \
         run "$url/openapi.json" \
-        --seed 1 --max-examples "$max_examples" \
+        --seed "$seed" --max-examples "$max_examples" \
         --phases examples,coverage,fuzzing,stateful \
         --exclude-path-regex '^/admin/v1/faults' \
         --report junit --report-junit-path "$out/$user.xml" \
