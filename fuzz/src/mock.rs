@@ -58,8 +58,14 @@ struct Mock {
 }
 
 thread_local! {
-    static MOCK: RefCell<Option<Mock>> = const { RefCell::new(None) };
+    /// The mock and how many inputs it has served.
+    static MOCK: RefCell<Option<(Mock, u32)>> = const { RefCell::new(None) };
 }
+
+/// Inputs one mock serves before a fresh one replaces it: every accepted
+/// create stays in its in-memory database, which would otherwise grow for
+/// the whole run (1.9 GB after 4 million inputs).
+const INPUTS_PER_MOCK: u32 = 20_000;
 
 fn request(method: &str, uri: &str, token: Option<&str>, body: Vec<u8>) -> Request<Body> {
     let mut req = Request::builder()
@@ -172,7 +178,15 @@ pub fn mock_bodies(data: &[u8]) {
     };
     MOCK.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let mock = cell.get_or_insert_with(Mock::start);
+        if cell
+            .as_ref()
+            .is_some_and(|(_, served)| *served >= INPUTS_PER_MOCK)
+        {
+            *cell = None;
+        }
+        let (mock, served) = cell.get_or_insert_with(|| (Mock::start(), 0));
+        *served += 1;
+        let mock = &*mock;
         let (method, template) = ROUTES[usize::from(*route) % ROUTES.len()];
         let user_name = USERS[usize::from(*user) % USERS.len()];
         let path = template
