@@ -80,6 +80,14 @@ pub enum FieldSyncError {
         /// What failed, for logs.
         reason: String,
     },
+    /// Local changes wait for upload: sign-out, or another user signing in
+    /// on this device, is refused and nothing changed. Sync first (as the
+    /// user who made them), or call `SyncClient.sign_out_discarding_changes`.
+    #[error("{count} local changes wait for upload: sync first, or discard them")]
+    PendingChanges {
+        /// How many changes wait.
+        count: u64,
+    },
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
     /// applied stays applied; the next run does the rest.
     #[error("the sync was cancelled")]
@@ -121,6 +129,7 @@ impl From<CoreError> for FieldSyncError {
             CoreError::Unauthorized => FieldSyncError::Unauthorized,
             CoreError::Network { reason } => FieldSyncError::Network { reason },
             CoreError::Server { status, reason } => FieldSyncError::Server { status, reason },
+            CoreError::PendingChanges { count } => FieldSyncError::PendingChanges { count },
             CoreError::IncompatibleSchema { .. }
             | CoreError::CorruptData { .. }
             | CoreError::Sqlite(_)
@@ -268,6 +277,10 @@ mod tests {
                 FieldSyncError::Storage {
                     reason: "stored role is invalid".into(),
                 },
+            ),
+            (
+                CoreError::PendingChanges { count: 2 },
+                FieldSyncError::PendingChanges { count: 2 },
             ),
             (
                 CoreError::SyncInProgress,

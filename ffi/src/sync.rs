@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use fieldsync_client::{BackgroundSync, HttpConfig};
 use fieldsync_core::ValidationReason;
+use fieldsync_core::store::SignOut;
 use fieldsync_core::sync::{self as core, Credentials, RetryPolicy, SyncSettings, TokenProvider};
 
 use crate::error::{FieldSyncError, Result};
@@ -345,10 +346,38 @@ impl SyncClient {
 
     /// Signs in with a user name and password and stores the session (role
     /// and organization). `Unauthorized` for wrong credentials, `Network`
-    /// when the server cannot be reached.
+    /// when the server cannot be reached. Waits for a sync in progress.
+    /// Another user than the one whose data the device holds (even of the
+    /// same organization) starts from an empty device; while that data has
+    /// changes waiting for upload, the sign-in is refused with
+    /// `PendingChanges` and nothing changes (sync as the previous user, or
+    /// discard them with `sign_out_discarding_changes`).
     pub async fn login(&self, username: String, password: String) -> Result<Session> {
         let client = self.inner.clone();
         Ok(run(async move { client.login(&username, &password).await }).await??)
+    }
+
+    /// Signs out: stops the background loop and cancels a sync in progress
+    /// (what it applied stays applied until cleared), then forgets the
+    /// token, a kept password and the session. With `clear_data`, also
+    /// deletes every customer, profile, transaction, catalogue entry,
+    /// the cursor and the sync log, and compacts the database file.
+    /// Refused with `PendingChanges` (nothing changed) while local changes
+    /// wait for upload. The same user signing in again after a sign-out
+    /// without `clear_data` finds the data and continues syncing.
+    pub async fn sign_out(&self, clear_data: bool) -> Result<()> {
+        let mode = if clear_data {
+            SignOut::ClearData
+        } else {
+            SignOut::KeepData
+        };
+        self.sign_out_with(mode).await
+    }
+
+    /// Signs out like `sign_out(clear_data = true)`, deleting the local
+    /// changes waiting for upload too: they are lost.
+    pub async fn sign_out_discarding_changes(&self) -> Result<()> {
+        self.sign_out_with(SignOut::DiscardChanges).await
     }
 
     /// One sync run now: upload local changes, then download until the
@@ -416,6 +445,18 @@ impl SyncClient {
         if let Some(handle) = current {
             handle.stop();
         }
+    }
+}
+
+impl SyncClient {
+    async fn sign_out_with(&self, mode: SignOut) -> Result<()> {
+        // Cancelled, not waited for: a sign-out is not held up by a long
+        // first sync, and an upload whose answer is lost stays in the
+        // outbox (so `PendingChanges`, never a silent loss).
+        self.stop();
+        self.runs.cancel_all();
+        let client = self.inner.clone();
+        Ok(run(async move { client.sign_out(mode).await }).await??)
     }
 }
 
