@@ -56,7 +56,7 @@ impl SyncClient {
     /// finish first (cancel it to sign out at once).
     pub async fn sign_out(&self, mode: SignOut) -> fieldsync_core::Result<()> {
         let _no_run = self.run_lock.lock().await;
-        self.engine.sign_out(mode).await
+        self.engine.sign_out(mode)
     }
 
     /// One run now; waits for a run already in progress to finish first.

@@ -160,7 +160,7 @@ pub enum Error {
 
     /// Local changes wait for upload: signing out, or another user signing
     /// in, would lose them or upload them under the wrong user.
-    #[error("{count} local changes wait for upload: sync first, or discard them")]
+    #[error("{count} local changes wait for upload")]
     PendingChanges { count: u64 },
 
     /// A stored value this build cannot read (e.g. an unknown code).

@@ -80,12 +80,11 @@ pub enum FieldSyncError {
         /// What failed, for logs.
         reason: String,
     },
-    /// Local changes wait for upload: sign-out, or another user signing in
-    /// on this device, is refused and nothing changed. Sync first (as the
-    /// user who made them), or call `SyncClient.sign_out_discarding_changes`.
-    #[error("{count} local changes wait for upload: sync first, or discard them")]
+    /// Sign-out or another user's sign-in refused, nothing changed: local
+    /// changes wait for upload. Sync, or discard them.
+    #[error("{count} local changes wait for upload")]
     PendingChanges {
-        /// How many changes wait.
+        /// How many.
         count: u64,
     },
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it

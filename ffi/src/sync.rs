@@ -346,38 +346,27 @@ impl SyncClient {
 
     /// Signs in with a user name and password and stores the session (role
     /// and organization). `Unauthorized` for wrong credentials, `Network`
-    /// when the server cannot be reached. Waits for a sync in progress.
-    /// Another user than the one whose data the device holds (even of the
-    /// same organization) starts from an empty device; while that data has
-    /// changes waiting for upload, the sign-in is refused with
-    /// `PendingChanges` and nothing changes (sync as the previous user, or
-    /// discard them with `sign_out_discarding_changes`).
+    /// when the server cannot be reached, `PendingChanges`: see the README.
     pub async fn login(&self, username: String, password: String) -> Result<Session> {
         let client = self.inner.clone();
         Ok(run(async move { client.login(&username, &password).await }).await??)
     }
 
-    /// Signs out: stops the background loop and cancels a sync in progress
-    /// (what it applied stays applied until cleared), then forgets the
-    /// token, a kept password and the session. With `clear_data`, also
-    /// deletes every customer, profile, transaction, catalogue entry,
-    /// the cursor and the sync log, and compacts the database file.
-    /// Refused with `PendingChanges` (nothing changed) while local changes
-    /// wait for upload. The same user signing in again after a sign-out
-    /// without `clear_data` finds the data and continues syncing.
-    pub async fn sign_out(&self, clear_data: bool) -> Result<()> {
+    /// Signs out, cancelling a sync in progress and the background loop;
+    /// `clear_data` also deletes the synced data. `PendingChanges` while
+    /// changes wait for upload. Blocks: call it off the UI thread.
+    pub fn sign_out(&self, clear_data: bool) -> Result<()> {
         let mode = if clear_data {
             SignOut::ClearData
         } else {
             SignOut::KeepData
         };
-        self.sign_out_with(mode).await
+        self.sign_out_with(mode)
     }
 
-    /// Signs out like `sign_out(clear_data = true)`, deleting the local
-    /// changes waiting for upload too: they are lost.
-    pub async fn sign_out_discarding_changes(&self) -> Result<()> {
-        self.sign_out_with(SignOut::DiscardChanges).await
+    /// `sign_out(true)` that also deletes the changes waiting for upload.
+    pub fn sign_out_discarding_changes(&self) -> Result<()> {
+        self.sign_out_with(SignOut::DiscardChanges)
     }
 
     /// One sync run now: upload local changes, then download until the
@@ -449,14 +438,23 @@ impl SyncClient {
 }
 
 impl SyncClient {
-    async fn sign_out_with(&self, mode: SignOut) -> Result<()> {
+    /// Blocking, not async: no task, future or lock type of its own in the
+    /// shipped library, and the compaction runs on the caller's thread.
+    fn sign_out_with(&self, mode: SignOut) -> Result<()> {
         // Cancelled, not waited for: a sign-out is not held up by a long
         // first sync, and an upload whose answer is lost stays in the
         // outbox (so `PendingChanges`, never a silent loss).
         self.stop();
         self.runs.cancel_all();
-        let client = self.inner.clone();
-        Ok(run(async move { client.sign_out(mode).await }).await??)
+        loop {
+            match self.inner.engine().sign_out(mode) {
+                // A cancelled run ends at its next await; a login finishes.
+                Err(fieldsync_core::Error::SyncInProgress) => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 }
 

@@ -549,16 +549,20 @@ fun defineTests() {
         // Cleared: nothing left.
         client.signOut(true)
         assertEquals(null, store.session(), "session forgotten")
-        assertEquals(0uL, store.customers(CustomerQuery()).total, "customers cleared")
         assertEquals(null, store.lastSyncSuccess(), "sync log cleared")
+        client.login("tech", "tech")
+        assertEquals(0uL, store.customers(CustomerQuery()).total, "customers cleared")
 
         // Discarding: the change is dropped with the data.
-        client.login("tech", "tech")
         client.sync()
-        store.createCustomer(CustomerDraft(name = "Kotlin Discarded"))
+        val discarded = store.createCustomer(CustomerDraft(name = "Kotlin Discarded"))
         client.signOutDiscardingChanges()
         assertEquals(0uL, store.pendingCount(), "outbox dropped")
+        assertEquals(null, store.lastSyncSuccess(), "sync log cleared")
+        client.login("tech", "tech")
+        assertEquals(null, store.customer(discarded.id), "discarded")
         assertEquals(0uL, store.customers(CustomerQuery()).total, "customers cleared")
+        client.signOut(true)
 
         // Another user, another organization: only their own data.
         val session = client.login("tech2", "tech2")

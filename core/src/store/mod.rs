@@ -158,9 +158,7 @@ impl Store {
     /// back in and truncates it (best effort: a reader's snapshot may keep
     /// it for now).
     pub(crate) fn compact(&self) -> Result<()> {
-        let conn = lock(&self.writer);
-        conn.execute("VACUUM", [])?;
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        lock(&self.writer).execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 

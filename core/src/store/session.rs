@@ -92,13 +92,13 @@ pub fn begin_session(conn: &Connection, session: &Session) -> Result<bool> {
 /// The user's own profile from the feed: a new role or organization of the
 /// same user, or the first owner of a device synced through an app's token
 /// provider. The feed never switches to another user (signing in does):
-/// such a profile is skipped. `Ok(true)` if the session changed.
+/// such a profile is refused as `CorruptData`, which the pull skips.
+/// `Ok(true)` if the session changed.
 pub fn apply_user_profile(conn: &Connection, session: &Session) -> Result<bool> {
     match data_owner(conn)? {
-        Some(owner) if owner != session.user_id => {
-            tracing::warn!("skipping the profile of another user than the device's");
-            Ok(false)
-        }
+        Some(owner) if owner != session.user_id => Err(Error::CorruptData {
+            what: "user profile of another user",
+        }),
         _ if load_session(conn)?.as_ref() == Some(session) => Ok(false),
         _ => save_session(conn, session).map(|()| true),
     }

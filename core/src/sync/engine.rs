@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::model::Session;
 use crate::protocol::{ChangePage, Collection, LoginRequest};
 use crate::store::outbox::{self, OutboxState};
-use crate::store::session::{begin_session, signed_out};
+use crate::store::session::signed_out;
 use crate::store::{SignOut, Store, sync_state};
 
 pub struct SyncEngine<T: Transport> {
@@ -155,10 +155,10 @@ impl<T: Transport> SyncEngine<T> {
     /// Logs in with a username and password, stores the session (role and
     /// organization) and keeps the credentials for token refreshes. Another
     /// user than the device data's owner starts from an empty device, or is
-    /// refused with `PendingChanges` ([`begin_session`]); refused with
+    /// refused with `PendingChanges` ([`Store::set_session`]); refused with
     /// `SyncInProgress` while a run goes.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
-        let _no_run = self.without_run().await?;
+        let _no_run = self.without_run()?;
         let request = LoginRequest {
             username: username.to_owned(),
             password: password.to_owned(),
@@ -177,12 +177,11 @@ impl<T: Transport> SyncEngine<T> {
     /// ([`Store::sign_out`]). Refused with `SyncInProgress` while a run
     /// goes (callers cancel it first), and with `PendingChanges` while
     /// changes wait for upload, unless [`SignOut::DiscardChanges`].
-    pub async fn sign_out(&self, mode: SignOut) -> Result<()> {
-        let _no_run = self.without_run().await?;
-        let store = self.store.clone();
-        self.transport
-            .run_blocking(move || store.sign_out(mode))
-            .await?;
+    /// Blocking (the file may be compacted): not async, so the shipped
+    /// library carries no future type of its own for it.
+    pub fn sign_out(&self, mode: SignOut) -> Result<()> {
+        let _no_run = self.without_run()?;
+        self.store.sign_out(mode)?;
         *lock(&self.token) = None;
         let mut credentials = lock(&self.credentials);
         // An app's token provider stays: it answers for whoever signs in next.
@@ -196,14 +195,15 @@ impl<T: Transport> SyncEngine<T> {
 
     /// Claims the run slot for work no run may overlap (signing in or out
     /// may clear the store), and waits for a cancelled run's last page to
-    /// commit, so none lands after a clear.
-    async fn without_run(&self) -> Result<RunGuard<'_, T>> {
+    /// commit on the blocking pool, so none lands after a clear. The wait
+    /// (rare, a page's apply) blocks: no future type of its own.
+    fn without_run(&self) -> Result<RunGuard<'_, T>> {
         if self.running.swap(true, Ordering::SeqCst) {
             return Err(Error::SyncInProgress);
         }
         let guard = RunGuard(self);
         while self.applying.load(Ordering::SeqCst) > 0 {
-            self.transport.sleep(Duration::from_millis(2)).await;
+            std::thread::sleep(Duration::from_millis(2));
         }
         Ok(guard)
     }
@@ -239,9 +239,7 @@ impl<T: Transport> SyncEngine<T> {
             response.user.organization_id,
             response.user.role,
         );
-        if self.store.write(|tx| begin_session(tx, &session))? {
-            self.store.compact()?;
-        }
+        self.store.set_session(&session)?;
         *lock(&self.token) = Some(response.access_token);
         Ok(session)
     }

@@ -297,7 +297,10 @@ fn the_feed_never_switches_the_user() {
     let moved = Session::new("u1", "org-south", Role::Manager);
     let someone_else = Session::new("u2", "org-north", Role::Admin);
     let applied = |s: &Session| store.write(|tx| apply_user_profile(tx, s)).unwrap();
-    assert!(!applied(&someone_else));
+    assert!(matches!(
+        store.write(|tx| apply_user_profile(tx, &someone_else)),
+        Err(Error::CorruptData { .. })
+    ));
     assert_eq!(store.session().unwrap().unwrap().user_id, "u1");
     assert!(applied(&moved));
     assert!(!applied(&moved));

@@ -26,7 +26,7 @@ async fn signing_out_forgets_the_token_and_the_password() {
     engine.sync().await.unwrap();
     assert_eq!(cursor(&store).as_deref(), Some("c1"));
 
-    engine.sign_out(SignOut::KeepData).await.unwrap();
+    engine.sign_out(SignOut::KeepData).unwrap();
     assert_eq!(store.session().unwrap(), None);
     assert!(matches!(engine.sync().await, Err(Error::Unauthorized)));
     assert_eq!(transport.pulls.lock().unwrap().len(), 1, "nothing asked");
@@ -36,7 +36,7 @@ async fn signing_out_forgets_the_token_and_the_password() {
     engine.sync().await.unwrap();
     assert_eq!(transport.pulls.lock().unwrap()[1].as_deref(), Some("c1"));
 
-    engine.sign_out(SignOut::ClearData).await.unwrap();
+    engine.sign_out(SignOut::ClearData).unwrap();
     assert_eq!(cursor(&store), None);
     assert!(matches!(engine.sync().await, Err(Error::Unauthorized)));
 }
@@ -102,7 +102,7 @@ async fn an_apps_token_provider_waits_for_a_sign_in_after_a_sign_out() {
     )
     .unwrap();
     engine.sync().await.unwrap();
-    engine.sign_out(SignOut::KeepData).await.unwrap();
+    engine.sign_out(SignOut::KeepData).unwrap();
     // The provider may already answer for someone else.
     assert!(matches!(engine.sync().await, Err(Error::NoSession)));
     assert_eq!(transport.pulls.lock().unwrap().len(), 1);
