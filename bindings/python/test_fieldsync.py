@@ -259,6 +259,57 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
                                             segment=SegmentFilter.IN_SEGMENT(segment_id="seg-wholesale")))
         self.assertEqual([c.id for c in page.customers], [created.id])
 
+    async def test_sign_out_and_a_shared_device(self):
+        store, client = await device("tech")
+        self.assertGreater(store.customers(CustomerQuery()).total, 0)
+        made = store.create_customer(CustomerDraft(name="Python Shared Device"))
+        # A change waits for upload: sign-out (either kind) and another
+        # user's sign-in are refused, nothing changes.
+        for clear_data in (False, True):
+            with self.assertRaises(FieldSyncError.PendingChanges) as raised:
+                client.sign_out(clear_data)
+            self.assertEqual(raised.exception.count, 1)
+        with self.assertRaises(FieldSyncError.PendingChanges) as raised:
+            await client.login("manager", "manager")
+        self.assertEqual(raised.exception.count, 1)
+        self.assertEqual(store.session().user_id, "user-tech")
+        self.assertEqual(store.pending_count(), 1)
+
+        self.assertEqual((await client.sync()).uploaded, 1)
+        # Without clearing: the same user finds the data again.
+        client.sign_out(False)
+        self.assertIsNone(store.session())
+        self.assertIsNotNone(store.last_sync_success(), "data kept")
+        with self.assertRaises(FieldSyncError.Unauthorized):
+            await client.sync()
+        await client.login("tech", "tech")
+        self.assertIsNotNone(store.customer(made.id))
+        # Cleared: nothing left.
+        client.sign_out(True)
+        self.assertIsNone(store.session())
+        self.assertIsNone(store.last_sync_success())
+        await client.login("tech", "tech")
+        self.assertEqual(store.customers(CustomerQuery()).total, 0, "nothing left")
+
+        # Discarding: the change is dropped with the data.
+        await client.sync()
+        discarded = store.create_customer(CustomerDraft(name="Python Discarded"))
+        client.sign_out_discarding_changes()
+        self.assertEqual(store.pending_count(), 0)
+        self.assertIsNone(store.last_sync_success())
+        await client.login("tech", "tech")
+        self.assertIsNone(store.customer(discarded.id))
+        self.assertEqual(store.customers(CustomerQuery()).total, 0)
+        client.sign_out(True)
+
+        # Another user, another organization: only their own data.
+        session = await client.login("tech2", "tech2")
+        await client.sync()
+        customers = store.customers(CustomerQuery(limit=500)).customers
+        self.assertGreater(len(customers), 0)
+        self.assertEqual({c.organization_id for c in customers}, {session.organization_id})
+        self.assertIsNone(store.customer(made.id))
+
     async def test_dates_are_iso_strings(self):
         store, _ = await device("tech")
         with self.assertRaises(FieldSyncError.Validation) as raised:

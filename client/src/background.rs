@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use fieldsync_core::Store;
 use fieldsync_core::model::Session;
+use fieldsync_core::store::SignOut;
 use fieldsync_core::sync::{
     Credentials, SyncEngine, SyncObserver, SyncReport, SyncSettings, SyncStatus,
 };
@@ -45,8 +46,17 @@ impl SyncClient {
         &self.engine
     }
 
+    /// Signs in; waits for a run in progress to finish first.
     pub async fn login(&self, username: &str, password: &str) -> fieldsync_core::Result<Session> {
+        let _no_run = self.run_lock.lock().await;
         self.engine.login(username, password).await
+    }
+
+    /// Signs out ([`SyncEngine::sign_out`]); waits for a run in progress to
+    /// finish first (cancel it to sign out at once).
+    pub async fn sign_out(&self, mode: SignOut) -> fieldsync_core::Result<()> {
+        let _no_run = self.run_lock.lock().await;
+        self.engine.sign_out(mode)
     }
 
     /// One run now; waits for a run already in progress to finish first.

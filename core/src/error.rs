@@ -158,6 +158,11 @@ pub enum Error {
     #[error("a sync is already running")]
     SyncInProgress,
 
+    /// Local changes wait for upload: signing out, or another user signing
+    /// in, would lose them or upload them under the wrong user.
+    #[error("{count} local changes wait for upload")]
+    PendingChanges { count: u64 },
+
     /// A stored value this build cannot read (e.g. an unknown code).
     #[error("stored {what} is invalid")]
     CorruptData { what: &'static str },
@@ -194,6 +199,7 @@ impl Error {
             Error::Network { .. } => "network",
             Error::Server { .. } => "server",
             Error::SyncInProgress => "sync_in_progress",
+            Error::PendingChanges { .. } => "pending_changes",
             Error::CorruptData { .. } | Error::Sqlite(_) | Error::Json(_) => "internal",
         }
     }

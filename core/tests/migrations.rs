@@ -41,6 +41,11 @@ const SNAPSHOTS: &[(i64, &str, &str)] = &[
         include_str!("schema/v5.sql"),
         include_str!("schema/v5_data.sql"),
     ),
+    (
+        6,
+        include_str!("schema/v6.sql"),
+        include_str!("schema/v6_data.sql"),
+    ),
 ];
 
 fn schema_of(conn: &Connection) -> String {
@@ -173,6 +178,21 @@ fn every_shipped_schema_upgrades_with_its_data() {
                 12_550
             );
         }
+        // The data belongs to the signed-in user (backfilled by migration
+        // 6): the same user keeps it, another is refused while its changes
+        // wait for upload.
+        let same = Session::new("u-tech", "org-north", Role::Manager);
+        store.set_session(&same).unwrap();
+        assert_eq!(store.pending_count().unwrap(), 1, "v{version}");
+        let other = Session::new("u-other", "org-north", Role::Technician);
+        assert!(
+            matches!(
+                store.set_session(&other),
+                Err(Error::PendingChanges { count: 1 })
+            ),
+            "v{version}"
+        );
+        store.set_session(&session).unwrap();
         if *version >= 5 {
             // v5 sample: the journal notes all customers as changed, so the
             // flexi segment is evaluated in full, once.
@@ -202,4 +222,35 @@ fn an_unknown_future_version_is_incompatible() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION + 7);
+}
+
+#[test]
+fn data_left_signed_out_belongs_to_no_one_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("schema/v5.sql")).unwrap();
+        conn.execute_batch(include_str!("schema/v5_data.sql"))
+            .unwrap();
+        // Signed out with fieldsync 5 (data kept), nothing pending.
+        conn.execute_batch("DELETE FROM session; DELETE FROM outbox;")
+            .unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let customers = |store: &Store| {
+        store
+            .read(
+                |c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get::<_, i64>(0))?),
+            )
+            .unwrap()
+    };
+    assert_eq!(customers(&store), 2);
+    // Whoever signs in cannot be told from the previous user: empty device.
+    store
+        .set_session(&Session::new("u-tech", "org-north", Role::Technician))
+        .unwrap();
+    assert_eq!(customers(&store), 0);
+    assert_eq!(store.last_sync_success().unwrap(), None);
 }

@@ -80,6 +80,13 @@ pub enum FieldSyncError {
         /// What failed, for logs.
         reason: String,
     },
+    /// Sign-out or another user's sign-in refused, nothing changed: local
+    /// changes wait for upload. Sync, or discard them.
+    #[error("{count} local changes wait for upload")]
+    PendingChanges {
+        /// How many.
+        count: u64,
+    },
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
     /// applied stays applied; the next run does the rest.
     #[error("the sync was cancelled")]
@@ -121,6 +128,7 @@ impl From<CoreError> for FieldSyncError {
             CoreError::Unauthorized => FieldSyncError::Unauthorized,
             CoreError::Network { reason } => FieldSyncError::Network { reason },
             CoreError::Server { status, reason } => FieldSyncError::Server { status, reason },
+            CoreError::PendingChanges { count } => FieldSyncError::PendingChanges { count },
             CoreError::IncompatibleSchema { .. }
             | CoreError::CorruptData { .. }
             | CoreError::Sqlite(_)
@@ -268,6 +276,10 @@ mod tests {
                 FieldSyncError::Storage {
                     reason: "stored role is invalid".into(),
                 },
+            ),
+            (
+                CoreError::PendingChanges { count: 2 },
+                FieldSyncError::PendingChanges { count: 2 },
             ),
             (
                 CoreError::SyncInProgress,

@@ -101,12 +101,13 @@ impl FieldStore {
 
     /// Stores the session, for apps that sign in on their own (with a
     /// `CredentialsProvider`). `SyncClient.login` does this itself, and each
-    /// sync keeps it up to date with the server.
+    /// sync keeps it up to date with the server. Call it when the user
+    /// changes, with no sync running (the rule of `SyncClient.login`).
     pub fn set_session(&self, session: Session) -> Result<()> {
         Ok(self.inner.set_session(&session)?)
     }
 
-    /// Signs out. Local data and pending changes stay.
+    /// Signs out. Local data and pending changes stay, for the same user.
     pub fn clear_session(&self) -> Result<()> {
         Ok(self.inner.clear_session()?)
     }

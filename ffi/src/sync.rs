@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use fieldsync_client::{BackgroundSync, HttpConfig};
 use fieldsync_core::ValidationReason;
+use fieldsync_core::store::SignOut;
 use fieldsync_core::sync::{self as core, Credentials, RetryPolicy, SyncSettings, TokenProvider};
 
 use crate::error::{FieldSyncError, Result};
@@ -345,10 +346,27 @@ impl SyncClient {
 
     /// Signs in with a user name and password and stores the session (role
     /// and organization). `Unauthorized` for wrong credentials, `Network`
-    /// when the server cannot be reached.
+    /// when the server cannot be reached, `PendingChanges`: see the README.
     pub async fn login(&self, username: String, password: String) -> Result<Session> {
         let client = self.inner.clone();
         Ok(run(async move { client.login(&username, &password).await }).await??)
+    }
+
+    /// Signs out, cancelling a sync in progress and the background loop;
+    /// `clear_data` also deletes the synced data. `PendingChanges` while
+    /// changes wait for upload. Blocks: call it off the UI thread.
+    pub fn sign_out(&self, clear_data: bool) -> Result<()> {
+        let mode = if clear_data {
+            SignOut::ClearData
+        } else {
+            SignOut::KeepData
+        };
+        self.sign_out_with(mode)
+    }
+
+    /// `sign_out(true)` that also deletes the changes waiting for upload.
+    pub fn sign_out_discarding_changes(&self) -> Result<()> {
+        self.sign_out_with(SignOut::DiscardChanges)
     }
 
     /// One sync run now: upload local changes, then download until the
@@ -415,6 +433,27 @@ impl SyncClient {
             .upgrade();
         if let Some(handle) = current {
             handle.stop();
+        }
+    }
+}
+
+impl SyncClient {
+    /// Blocking, not async: no task, future or lock type of its own in the
+    /// shipped library, and the compaction runs on the caller's thread.
+    fn sign_out_with(&self, mode: SignOut) -> Result<()> {
+        // Cancelled, not waited for: a sign-out is not held up by a long
+        // first sync, and an upload whose answer is lost stays in the
+        // outbox (so `PendingChanges`, never a silent loss).
+        self.stop();
+        self.runs.cancel_all();
+        loop {
+            match self.inner.engine().sign_out(mode) {
+                // A cancelled run ends at its next await; a login finishes.
+                Err(fieldsync_core::Error::SyncInProgress) => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                other => return Ok(other?),
+            }
         }
     }
 }

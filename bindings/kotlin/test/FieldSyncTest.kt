@@ -524,6 +524,55 @@ fun defineTests() {
         assertThrows<FieldSyncException.Validation> { store.refreshCustomerSegment("cs-vip") }
     }
 
+    test("sign-out and a device shared by technicians") {
+        val (store, client) = device("tech")
+        assertTrue(store.customers(CustomerQuery()).total > 0u, "synced")
+        val made = store.createCustomer(CustomerDraft(name = "Kotlin Shared Device"))
+        // A change waits for upload: sign-out (either kind) and another
+        // user's sign-in are refused, nothing changes.
+        for (clearData in listOf(false, true)) {
+            val e = assertThrows<FieldSyncException.PendingChanges> { client.signOut(clearData) }
+            assertEquals(1uL, e.count, "pending count (clearData = $clearData)")
+        }
+        val e = assertThrows<FieldSyncException.PendingChanges> { client.login("manager", "manager") }
+        assertEquals(1uL, e.count, "pending count at another user's sign-in")
+        assertEquals("user-tech", store.session()?.userId, "still tech")
+
+        assertEquals(1uL, client.sync().uploaded, "uploaded as tech")
+        // Without clearing: the same user finds the data again.
+        client.signOut(false)
+        assertEquals(null, store.session(), "session forgotten")
+        assertTrue(store.lastSyncSuccess() != null, "data kept")
+        assertThrows<FieldSyncException.Unauthorized> { client.sync() }
+        client.login("tech", "tech")
+        assertTrue(store.customer(made.id) != null, "the same user keeps the data")
+        // Cleared: nothing left.
+        client.signOut(true)
+        assertEquals(null, store.session(), "session forgotten")
+        assertEquals(null, store.lastSyncSuccess(), "sync log cleared")
+        client.login("tech", "tech")
+        assertEquals(0uL, store.customers(CustomerQuery()).total, "customers cleared")
+
+        // Discarding: the change is dropped with the data.
+        client.sync()
+        val discarded = store.createCustomer(CustomerDraft(name = "Kotlin Discarded"))
+        client.signOutDiscardingChanges()
+        assertEquals(0uL, store.pendingCount(), "outbox dropped")
+        assertEquals(null, store.lastSyncSuccess(), "sync log cleared")
+        client.login("tech", "tech")
+        assertEquals(null, store.customer(discarded.id), "discarded")
+        assertEquals(0uL, store.customers(CustomerQuery()).total, "customers cleared")
+        client.signOut(true)
+
+        // Another user, another organization: only their own data.
+        val session = client.login("tech2", "tech2")
+        client.sync()
+        val customers = store.customers(CustomerQuery(limit = 500u)).customers
+        assertTrue(customers.isNotEmpty(), "tech2 synced")
+        assertEquals(setOf(session.organizationId), customers.map { it.organizationId }.toSet(), "organizations")
+        assertEquals(null, store.customer(made.id), "nothing of tech's session")
+    }
+
     test("a Rust panic is an exception, not a crash") {
         val e = assertThrows<InternalException> { panicForTests("boom from the test") }
         assertTrue(e.message!!.contains("boom from the test"), "message: ${e.message}")

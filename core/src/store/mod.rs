@@ -43,6 +43,7 @@ pub use outbox::{OutboxEntry, OutboxState};
 pub use paging::MAX_PAGE_SIZE;
 pub use purchases::PurchaseSummary;
 pub use schema::SCHEMA_VERSION;
+pub use session::SignOut;
 pub use sync_state::ConflictRecord;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -150,6 +151,15 @@ impl Store {
             customer_segments::follow_local_edits(tx, changed, self.clock.today())?;
             Ok(value)
         })
+    }
+
+    /// Rebuilds the file without its free pages, outside any transaction,
+    /// so deleted rows do not linger on the device; then folds the WAL
+    /// back in and truncates it (best effort: a reader's snapshot may keep
+    /// it for now).
+    pub(crate) fn compact(&self) -> Result<()> {
+        lock(&self.writer).execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
     }
 
     /// The hook the sync engine calls after every run, whatever arrived

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_customer_segments.sql"),
     include_str!("migrations/004_dropdown_state.sql"),
     include_str!("migrations/005_journal_saturation.sql"),
+    include_str!("migrations/006_data_owner.sql"),
 ];
 
 /// The schema version this build creates and reads.

@@ -31,7 +31,7 @@ use crate::store::customers::{
 use crate::store::outbox::{self, OutboxEntry};
 use crate::store::profiles::apply_profile_changes;
 use crate::store::purchases::{apply_transaction_changes, customers_ranked_again};
-use crate::store::session::{load_session, save_session};
+use crate::store::session::apply_user_profile;
 use crate::store::sync_state::{self, ConflictRecord};
 
 /// What applying one page did.
@@ -87,12 +87,7 @@ fn apply_change(
         (Collection::UserProfile, ChangeOp::Upsert) => {
             let p: UserProfile = decode(change)?;
             let session = Session::new(p.user_id, p.organization_id, p.role);
-            if load_session(conn)?.as_ref() == Some(&session) {
-                0
-            } else {
-                save_session(conn, &session)?;
-                1
-            }
+            apply_user_profile(conn, &session)? as usize
         }
         (Collection::CustomerSegments, ChangeOp::Upsert) => apply_customer_segment_changes(
             conn,

@@ -38,8 +38,8 @@ use crate::error::{Error, Result};
 use crate::model::Session;
 use crate::protocol::{ChangePage, Collection, LoginRequest};
 use crate::store::outbox::{self, OutboxState};
-use crate::store::session::save_session;
-use crate::store::{Store, sync_state};
+use crate::store::session::signed_out;
+use crate::store::{SignOut, Store, sync_state};
 
 pub struct SyncEngine<T: Transport> {
     store: Arc<Store>,
@@ -153,8 +153,12 @@ impl<T: Transport> SyncEngine<T> {
     }
 
     /// Logs in with a username and password, stores the session (role and
-    /// organization) and keeps the credentials for token refreshes.
+    /// organization) and keeps the credentials for token refreshes. Another
+    /// user than the device data's owner starts from an empty device, or is
+    /// refused with `PendingChanges` ([`Store::set_session`]); refused with
+    /// `SyncInProgress` while a run goes.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
+        let _no_run = self.without_run()?;
         let request = LoginRequest {
             username: username.to_owned(),
             password: password.to_owned(),
@@ -164,7 +168,51 @@ impl<T: Transport> SyncEngine<T> {
             username: request.username,
             password: request.password,
         };
+        self.reload_status();
         Ok(session)
+    }
+
+    /// Signs out: forgets the token (and a password kept to renew it) and
+    /// the session; `mode` says what becomes of the device's data
+    /// ([`Store::sign_out`]). Refused with `SyncInProgress` while a run
+    /// goes (callers cancel it first), and with `PendingChanges` while
+    /// changes wait for upload, unless [`SignOut::DiscardChanges`].
+    /// Blocking (the file may be compacted): not async, so the shipped
+    /// library carries no future type of its own for it.
+    pub fn sign_out(&self, mode: SignOut) -> Result<()> {
+        let _no_run = self.without_run()?;
+        self.store.sign_out(mode)?;
+        *lock(&self.token) = None;
+        let mut credentials = lock(&self.credentials);
+        // An app's token provider stays: it answers for whoever signs in next.
+        if matches!(*credentials, Credentials::Password { .. }) {
+            *credentials = Credentials::None;
+        }
+        drop(credentials);
+        self.reload_status();
+        Ok(())
+    }
+
+    /// Claims the run slot for work no run may overlap (signing in or out
+    /// may clear the store), and waits for a cancelled run's last page to
+    /// commit on the blocking pool, so none lands after a clear. The wait
+    /// (rare, a page's apply) blocks: no future type of its own.
+    fn without_run(&self) -> Result<RunGuard<'_, T>> {
+        if self.running.swap(true, Ordering::SeqCst) {
+            return Err(Error::SyncInProgress);
+        }
+        let guard = RunGuard(self);
+        while self.applying.load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(guard)
+    }
+
+    /// The status after the store's data changed hands.
+    fn reload_status(&self) {
+        let last_success = self.store.last_sync_success().ok().flatten();
+        lock(&self.status).last_success = last_success;
+        self.publish_status();
     }
 
     async fn login_with(&self, request: &LoginRequest) -> Result<Session> {
@@ -191,7 +239,7 @@ impl<T: Transport> SyncEngine<T> {
             response.user.organization_id,
             response.user.role,
         );
-        self.store.write(|tx| save_session(tx, &session))?;
+        self.store.set_session(&session)?;
         *lock(&self.token) = Some(response.access_token);
         Ok(session)
     }
@@ -204,6 +252,11 @@ impl<T: Transport> SyncEngine<T> {
         let credentials = lock(&self.credentials).clone();
         let token = match credentials {
             Credentials::None => return Err(Error::Unauthorized),
+            // Signed out with the data kept: the app's provider may already
+            // answer for someone else, who must sign in first.
+            Credentials::Provider(_) if self.store.read(signed_out)? => {
+                return Err(Error::NoSession);
+            }
             Credentials::Provider(provider) => {
                 provider.token(refresh).map_err(|_| Error::Unauthorized)?
             }
@@ -403,6 +456,9 @@ impl<T: Transport> SyncEngine<T> {
         while self.applying.load(Ordering::SeqCst) > 0 {
             self.transport.sleep(Duration::from_millis(2)).await;
         }
+        // The first token may sign in (a kept password), and another user
+        // signing in clears the cursor: read it after.
+        self.token(false).await?;
         let cursor = self.store.read(sync_state::cursor)?;
         let mut progress = PullProgress::default();
         report.pull_requests += 1;

@@ -25,7 +25,7 @@ fn segment_options_are_scoped_sorted_and_localised() {
     assert_eq!(retail.visit_frequency, VisitFrequency::Monthly);
 
     store
-        .set_session(&Session::new("u2", "org-south", Role::Technician))
+        .set_session(&Session::new("u1", "org-south", Role::Technician))
         .unwrap();
     assert_eq!(
         labels("en"),

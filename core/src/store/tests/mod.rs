@@ -178,4 +178,5 @@ mod catalogue;
 mod customers;
 mod props;
 mod queries;
+mod sign_out;
 mod storage;

@@ -204,3 +204,4 @@ mod cancel;
 mod outcomes;
 mod pipeline;
 mod runs;
+mod sign_out;

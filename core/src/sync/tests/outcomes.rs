@@ -87,7 +87,7 @@ fn remote_customer(
 fn store_with_existing(role: Role) -> (Arc<Store>, String) {
     let store = store();
     store
-        .set_session(&Session::new("u", "org-north", role))
+        .set_session(&Session::new("tech", "org-north", role))
         .unwrap();
     store
         .apply_segment_changes(&[
