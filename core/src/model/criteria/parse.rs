@@ -444,13 +444,19 @@ fn number_value(value: &Value, path: &str) -> Result<f64> {
 /// sent back in another form than the one given (and than the document's
 /// `format: date`).
 fn date_value(value: &Value, path: &str) -> Result<NaiveDate> {
+    let plain = |s: &&str| {
+        s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+    };
     value
         .as_str()
-        .filter(|s| s.len() == 10)
-        .and_then(|s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .filter(|d| d.format("%Y-%m-%d").to_string() == s)
-        })
+        .filter(plain)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .ok_or_else(|| invalid(path, ValidationReason::Malformed))
 }
