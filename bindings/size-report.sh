@@ -24,9 +24,10 @@ if ! cargo bloat --version 2>/dev/null | grep -qF "$bloat_version"; then
 fi
 
 source bindings/sqlite-flags.sh
+source bindings/link-flags.sh
 
 echo "== the shipped library (as generate.sh builds it)"
-cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib
+cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib -- "${FIELDSYNC_LINK_ARGS[@]}"
 shipped=$target_dir/release-small/libfieldsync.so
 
 echo "== the same library with its symbols, through cargo-bloat (in $target_dir/size-report)"
@@ -42,7 +43,7 @@ cat >"$wrapper/cargo" <<EOF
 #!/usr/bin/env bash
 if [ "\${1:-}" = build ]; then
     shift
-    exec "$(command -v cargo)" rustc "\$@" --crate-type cdylib
+    exec "$(command -v cargo)" rustc "\$@" --crate-type cdylib -- ${FIELDSYNC_LINK_ARGS[*]}
 fi
 exec "$(command -v cargo)" "\$@"
 EOF
@@ -87,7 +88,7 @@ groups = [
     ("constants (.rodata: tables, strings, certificates)", [".rodata"]),
     ("unwinding tables (.eh_frame, .eh_frame_hdr, .gcc_except_table)",
      [".eh_frame", ".eh_frame_hdr", ".gcc_except_table"]),
-    ("relocations (.rela.dyn, .rela.plt)", [".rela.dyn", ".rela.plt"]),
+    ("relocations (.rela.dyn, .relr.dyn, .rela.plt)", [".rela.dyn", ".relr.dyn", ".rela.plt"]),
     ("pointer tables (.data.rel.ro: vtables), .data", [".data.rel.ro", ".data"]),
 ]
 found = sections(shipped)

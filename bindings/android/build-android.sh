@@ -36,8 +36,10 @@ for abi in "${abis[@]}"; do
     *) echo "unknown ABI $abi" >&2; exit 2 ;;
     esac
     echo "== $abi ($triple)"
+    # Packed relocations (link-flags.sh): APS2, which API 23+ loads.
     cargo ndk --platform 24 --target "$abi" \
-        rustc -p fieldsync-ffi --lib --profile release-small --crate-type cdylib
+        rustc -p fieldsync-ffi --lib --profile release-small --crate-type cdylib \
+        -- -C link-arg=-Wl,--pack-dyn-relocs=android
     mkdir -p "$module/src/main/jniLibs/$abi"
     # cargo-ndk builds in cargo's target directory, like cargo.
     cp "$target_dir/$triple/release-small/libfieldsync.so" "$module/src/main/jniLibs/$abi/"

@@ -1,4 +1,6 @@
-//! The HTTP transport: reqwest with rustls (no OpenSSL) and gzip.
+//! The HTTP transport: reqwest with rustls (no OpenSSL). It asks for gzip
+//! and leaves the unpacking to core's `decode_body`, which app transports
+//! share (reqwest's own decoder would link a second gzip stack).
 
 use std::future::Future;
 use std::time::Duration;
@@ -6,8 +8,9 @@ use std::time::Duration;
 use fieldsync_core::protocol::{
     ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
 };
-use fieldsync_core::sync::{Transport, TransportError};
+use fieldsync_core::sync::{Transport, TransportError, decode_body};
 use reqwest::{RequestBuilder, StatusCode, header};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Where the server is and how long to wait for it.
@@ -41,7 +44,6 @@ impl HttpTransport {
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .gzip(true)
             .user_agent(concat!("fieldsync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| TransportError::Network {
@@ -64,7 +66,11 @@ impl HttpTransport {
         &self,
         request: RequestBuilder,
     ) -> Result<T, TransportError> {
-        let response = request.send().await.map_err(request_error)?;
+        let response = request
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .map_err(request_error)?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -72,7 +78,8 @@ impl HttpTransport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = response.bytes().await.map_err(request_error)?;
+        let received = response.bytes().await.map_err(request_error)?;
+        let bytes = decode_body(&received)?;
         if !status.is_success() {
             return Err(TransportError::Status {
                 status: status.as_u16(),
@@ -84,6 +91,21 @@ impl HttpTransport {
             reason: fieldsync_core::error::json_reason(&e),
         })
     }
+}
+
+/// A JSON request body (what reqwest's `json` feature does, without
+/// linking it). Serializing fails as reqwest's builder errors did: before
+/// anything is sent, as a network failure.
+fn with_json<B: Serialize>(
+    request: RequestBuilder,
+    body: &B,
+) -> Result<RequestBuilder, TransportError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| TransportError::Network {
+        reason: fieldsync_core::error::json_reason(&e),
+    })?;
+    Ok(request
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(bytes))
 }
 
 fn request_error(mut e: reqwest::Error) -> TransportError {
@@ -127,7 +149,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl Transport for HttpTransport {
     async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
-        self.send(self.client.post(self.url("/auth/v1/login")).json(request))
+        self.send(with_json(self.client.post(self.url("/auth/v1/login")), request)?)
             .await
     }
 
@@ -155,13 +177,13 @@ impl Transport for HttpTransport {
         token: &str,
         request: &PushRequest,
     ) -> Result<PushResponse, TransportError> {
-        self.send(
+        let request = with_json(
             self.client
                 .post(self.url("/sync/v1/mutations"))
-                .bearer_auth(token)
-                .json(request),
-        )
-        .await
+                .bearer_auth(token),
+            request,
+        )?;
+        self.send(request).await
     }
 
     async fn sleep(&self, duration: Duration) {

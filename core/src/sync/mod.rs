@@ -5,6 +5,7 @@
 //! ([`crate::store::sync_state`]).
 
 pub mod apply;
+mod body;
 mod credentials;
 pub mod engine;
 pub mod retry;
@@ -13,6 +14,7 @@ mod status;
 pub mod transport;
 
 pub use crate::protocol::Collection;
+pub use body::{MAX_UNPACKED_BODY, decode_body};
 pub use credentials::{Credentials, TokenProvider};
 pub use engine::SyncEngine;
 pub use retry::RetryPolicy;
