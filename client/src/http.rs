@@ -81,12 +81,19 @@ impl HttpTransport {
             });
         }
         serde_json::from_slice(&bytes).map_err(|e| TransportError::Decode {
-            reason: e.to_string(),
+            reason: fieldsync_core::error::json_reason(&e),
         })
     }
 }
 
-fn request_error(e: reqwest::Error) -> TransportError {
+fn request_error(mut e: reqwest::Error) -> TransportError {
+    // reqwest's message ends with the request's URL: without its query
+    // (the feed's cursor) and user info, the reason can go to logs.
+    if let Some(url) = e.url_mut() {
+        url.set_query(None);
+        let _ = url.set_password(None);
+        let _ = url.set_username("");
+    }
     if e.is_timeout() {
         TransportError::Timeout
     } else if e.is_decode() {

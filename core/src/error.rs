@@ -165,11 +165,27 @@ pub enum Error {
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
-    #[error("stored data could not be decoded: {0}")]
+    #[error("stored data could not be decoded: {}", json_reason(.0))]
     Json(#[from] serde_json::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong decoding JSON, for an error's message: serde's messages
+/// of data errors quote the value refused (`invalid type: string "…"`),
+/// which may be customer data, so those say only where; syntax errors
+/// quote nothing.
+pub fn json_reason(err: &serde_json::Error) -> String {
+    if err.is_data() {
+        format!(
+            "unexpected value at line {} column {}",
+            err.line(),
+            err.column()
+        )
+    } else {
+        err.to_string()
+    }
+}
 
 impl Error {
     /// A validation error naming `field` (for code outside this crate that
@@ -218,5 +234,23 @@ impl Error {
             },
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_do_not_quote_the_value() {
+        let refused = serde_json::from_str::<Vec<u64>>(r#"["Bakkerij Janssens"]"#).unwrap_err();
+        assert!(refused.to_string().contains("Bakkerij"), "serde quotes it");
+        assert_eq!(
+            json_reason(&refused),
+            "unexpected value at line 1 column 20"
+        );
+        assert!(!Error::Json(refused).to_string().contains("Bakkerij"));
+        let cut = serde_json::from_str::<Vec<u64>>("[1, 2").unwrap_err();
+        assert_eq!(json_reason(&cut), cut.to_string());
     }
 }
