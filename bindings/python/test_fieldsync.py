@@ -37,6 +37,8 @@ from fieldsync import (  # noqa: E402
     FieldChange,
     FieldStore,
     FieldSyncError,
+    LogLevel,
+    Logger,
     Loyalty,
     MutationOperation,
     EntityKind,
@@ -53,6 +55,8 @@ from fieldsync import (  # noqa: E402
     SyncState,
     CustomerSegmentTagCount,
     VisitFrequency,
+    clear_logger,
+    set_logger,
 )
 
 
@@ -171,6 +175,30 @@ class RecordingObserver(SyncObserver):
             s = self.states
             return sum(1 for i, x in enumerate(s)
                        if x == SyncState.SYNCING and (i == 0 or s[i - 1] != SyncState.SYNCING))
+
+
+class RecordingLogger(Logger):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.records = []
+
+    def log(self, record):
+        with self.lock:
+            self.records.append(record)
+
+    def take(self):
+        """The records so far, and forgets them."""
+        with self.lock:
+            records, self.records = self.records, []
+            return records
+
+
+class ThrowingObserver(SyncObserver):
+    def status_changed(self, status):
+        raise RuntimeError("observer bug")
+
+    def collections_changed(self, collections):
+        raise RuntimeError("observer bug")
 
 
 # ---------------------------------------------------------------------------
@@ -433,6 +461,80 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(FieldSyncError.Unauthorized):
             await client_for(new_store(), SignedOut()).sync()
 
+
+class LoggingTests(unittest.IsolatedAsyncioTestCase):
+    """The library's log records reach the app's logger (process-wide)."""
+
+    def tearDown(self):
+        clear_logger()
+
+    async def test_a_traced_sync_logs_no_customer_data_token_or_password(self):
+        logger = RecordingLogger()
+        set_logger(logger, LogLevel.TRACE)
+        token = portal_token("tech")
+
+        class Provider(CredentialsProvider):
+            def token(self, refresh):
+                return token
+
+        store = new_store()  # logs its schema upgrades
+        # Dropped connections: the retries are logged with their errors.
+        set_faults({"drop_rate": 0.3, "seed": 11})
+        try:
+            client = SyncClient(store, SyncConfig(server_url=server.url, attempts_per_run=10), Provider())
+            await client.sync()
+            store.create_customer(CustomerDraft(name="Logged Bakery Python", segment_id="seg-retail"))
+            self.assertEqual((await client.sync()).uploaded, 1)
+        finally:
+            set_faults({})
+        await client_for(new_store()).login("tech", "tech")  # the password path
+
+        records = logger.take()
+        self.assertTrue(records, "records arrived")
+        for r in records:
+            self.assertIsInstance(r.level, LogLevel)
+            self.assertTrue(r.target.startswith("fieldsync"), r)
+            self.assertTrue(r.message, r)
+        messages = [r.message for r in records]
+        self.assertTrue(any(m.startswith("upgrading fieldsync schema") for m in messages), messages)
+        self.assertTrue(any(m.startswith("sync request failed; retrying") for m in messages), messages)
+
+        names = [c.name for c in store.customers(CustomerQuery(limit=500)).customers]
+        self.assertIn("Logged Bakery Python", names)
+        self.assertIn("Bakkerij Janssens", names)
+        for message in messages:
+            for secret in names + [token, "tech"]:  # "tech": the demo user's password
+                self.assertNotIn(secret, message)
+            self.assertNotIn("cursor=", message, "no request URL with its query")
+
+    async def test_the_level_filters_and_clearing_stops_the_records(self):
+        logger = RecordingLogger()
+        set_logger(logger, LogLevel.WARN)
+        store, client = await device("tech")  # opening a store logs at INFO
+        client.add_observer(ThrowingObserver())  # the library logs its failures at WARN
+        await client.sync()
+        levels = {r.level for r in logger.take()}
+        self.assertEqual(levels, {LogLevel.WARN}, "only WARN and ERROR at WARN")
+
+        set_logger(logger, LogLevel.INFO)
+        new_store()
+        self.assertIn(LogLevel.INFO, {r.level for r in logger.take()})
+
+        clear_logger()
+        new_store()
+        await client.sync()
+        self.assertEqual(logger.take(), [], "nothing once cleared")
+
+    async def test_a_logger_that_throws_does_not_break_sync(self):
+        class Throwing(Logger):
+            def log(self, record):
+                raise RuntimeError("logger bug")
+
+        set_logger(Throwing(), LogLevel.TRACE)
+        store, client = await device("tech")
+        store.create_customer(CustomerDraft(name="Unlogged Python"))
+        self.assertEqual((await client.sync()).uploaded, 1)
+        self.assertEqual(store.pending_count(), 0)
 
 
 def member_ids(store, segment_id):

@@ -129,6 +129,15 @@ api = [
     r"case userProfile\b",
     r"public init\(\s*serverUrl: String,\s*connectTimeoutSeconds: UInt32 = UInt32\(10\)",
     r"public init\(\s*name: String,\s*statusId: String\? = nil",
+    r"public protocol Logger: AnyObject, Sendable",
+    r"func log\(record: LogRecord\) throws",
+    r"public func setLogger\(logger: Logger, level: LogLevel\)",
+    r"public func clearLogger\(\)",
+    r"public enum LogLevel\b",
+    r"case warn\b",
+    r"case trace\b",
+    r"public let target: String",
+    r"public let message: String",
 ]
 declarations = re.sub(r"/\*\*.*?\*/", "", swift, flags=re.S)  # without doc comments
 missing = [a for a in api if not re.search(a, declarations)]

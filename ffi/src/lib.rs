@@ -14,6 +14,8 @@
 //!   `async`, Python `async def`, cancellable), a background loop
 //!   ([`BackgroundSyncHandle`]) and observers ([`SyncObserver`]), with
 //!   tokens from the app if it signs in on its own ([`CredentialsProvider`]).
+//! - [`set_logger`]: the library's log records, sent to the app's
+//!   [`Logger`] (off by default).
 //!
 //! Network work runs on one tokio runtime owned by the library
 //! (see `runtime.rs`). A Rust panic never crosses into the app as a crash:
@@ -24,12 +26,14 @@
 uniffi::setup_scaffolding!();
 
 mod error;
+mod logging;
 mod runtime;
 mod store;
 mod sync;
 mod types;
 
 pub use error::FieldSyncError;
+pub use logging::{LogLevel, LogRecord, Logger, clear_logger, set_logger};
 pub use store::FieldStore;
 pub use sync::{
     BackgroundSyncHandle, CollectionProgress, CredentialsProvider, PullProgress, SyncClient,

@@ -143,6 +143,29 @@ class RecordingObserver : SyncObserver {
     }
 }
 
+class RecordingLogger : Logger {
+    private val records = mutableListOf<LogRecord>()
+    override fun log(record: LogRecord) {
+        synchronized(records) { records += record }
+    }
+    /** The records so far, and forgets them. */
+    fun take(): List<LogRecord> = synchronized(records) { records.toList().also { records.clear() } }
+}
+
+val throwingObserver = object : SyncObserver {
+    override fun statusChanged(status: SyncStatus) = throw IllegalStateException("app bug")
+    override fun collectionsChanged(collections: List<SyncCollection>) = throw IllegalStateException("app bug")
+}
+
+/** A test that sets the (process-wide) logger: it is cleared after the test. */
+fun loggingTest(name: String, body: suspend () -> Unit) = test(name) {
+    try {
+        body()
+    } finally {
+        clearLogger()
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The tests.
 
@@ -300,10 +323,7 @@ fun defineTests() {
 
     test("an observer that throws does not break sync") {
         val (store, client) = device("tech")
-        client.addObserver(object : SyncObserver {
-            override fun statusChanged(status: SyncStatus) = throw IllegalStateException("app bug")
-            override fun collectionsChanged(collections: List<SyncCollection>) = throw IllegalStateException("app bug")
-        })
+        client.addObserver(throwingObserver)
         store.createCustomer(CustomerDraft(name = "Observed Kotlin"))
         assertEquals(1uL, client.sync().uploaded, "synced anyway")
     }
@@ -571,6 +591,70 @@ fun defineTests() {
         assertTrue(customers.isNotEmpty(), "tech2 synced")
         assertEquals(setOf(session.organizationId), customers.map { it.organizationId }.toSet(), "organizations")
         assertEquals(null, store.customer(made.id), "nothing of tech's session")
+    loggingTest("a traced sync logs records without customer names, the token or the password") {
+        val logger = RecordingLogger()
+        setLogger(logger, LogLevel.TRACE)
+        val token = portalToken("tech")
+        val store = newStore()                                        // logs its schema upgrades
+        // Dropped connections: the retries are logged with their errors.
+        setFaults("""{"drop_rate": 0.3, "seed": 11}""")
+        try {
+            val client = SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 10u), object : CredentialsProvider {
+                override fun token(refresh: Boolean): String = token
+            })
+            client.sync()
+            store.createCustomer(CustomerDraft(name = "Logged Bakery Kotlin", segmentId = "seg-retail"))
+            assertEquals(1uL, client.sync().uploaded, "uploaded")
+        } finally {
+            setFaults("{}")
+        }
+        client(newStore()).login("tech", "tech")                      // the password path
+
+        val records = logger.take()
+        assertTrue(records.isNotEmpty(), "records arrived")
+        for (r in records) {
+            assertTrue(r.target.startsWith("fieldsync") && r.message.isNotEmpty(), "level, target and message: $r")
+        }
+        val messages = records.map { it.message }
+        for (start in listOf("upgrading fieldsync schema", "sync request failed; retrying")) {
+            assertTrue(messages.any { it.startsWith(start) }, "a record \"$start…\" in $messages")
+        }
+        val names = store.customers(CustomerQuery(limit = 500u)).customers.map { it.name }
+        assertTrue("Logged Bakery Kotlin" in names && "Bakkerij Janssens" in names, "customers: $names")
+        for (message in messages) {
+            for (secret in names + token + "tech") {                  // "tech": the demo user's password
+                assertTrue(secret !in message, "\"$secret\" logged: $message")
+            }
+            assertTrue("cursor=" !in message, "a request URL with its query logged: $message")
+        }
+    }
+
+    loggingTest("the logger's level filters records, and clearLogger() stops them") {
+        val logger = RecordingLogger()
+        setLogger(logger, LogLevel.WARN)
+        val (_, client) = device("tech")                             // opening a store logs at INFO
+        client.addObserver(throwingObserver)                          // the library logs its failures at WARN
+        client.sync()
+        assertEquals(setOf(LogLevel.WARN), logger.take().map { it.level }.toSet(), "levels at WARN")
+
+        setLogger(logger, LogLevel.INFO)
+        newStore()
+        assertTrue(logger.take().any { it.level == LogLevel.INFO }, "INFO at INFO")
+
+        clearLogger()
+        newStore()
+        client.sync()
+        assertEquals(listOf<LogRecord>(), logger.take(), "nothing once cleared")
+    }
+
+    loggingTest("a logger that throws does not break sync") {
+        setLogger(object : Logger {
+            override fun log(record: LogRecord) = throw IllegalStateException("logger bug")
+        }, LogLevel.TRACE)
+        val (store, client) = device("tech")
+        store.createCustomer(CustomerDraft(name = "Unlogged Kotlin"))
+        assertEquals(1uL, client.sync().uploaded, "synced anyway")
+        assertEquals(0uL, store.pendingCount(), "nothing pending")
     }
 
     test("a Rust panic is an exception, not a crash") {
