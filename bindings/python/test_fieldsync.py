@@ -54,6 +54,12 @@ from fieldsync import (  # noqa: E402
     SyncObserver,
     SyncState,
     CustomerSegmentTagCount,
+    CustomerObserver,
+    CustomersObserver,
+    CustomerSegmentMembersObserver,
+    CustomerSegmentsObserver,
+    PicklistOptionsObserver,
+    SegmentOptionsObserver,
     VisitFrequency,
     clear_logger,
     set_logger,
@@ -460,6 +466,159 @@ class SyncTests(unittest.IsolatedAsyncioTestCase):
 
         with self.assertRaises(FieldSyncError.Unauthorized):
             await client_for(new_store(), SignedOut()).sync()
+
+
+# ---------------------------------------------------------------------------
+# Live queries as Python async iterators: what an app's asyncio code would
+# wrap `FieldStore.watch_*` in (Kotlin has Flows, Swift AsyncStreams).
+
+class LiveQuery:
+    """`async for result in LiveQuery(open)`: each result the observer gets,
+    in order, until `close()`. `open(observer)` is a `store.watch_*` call;
+    `observer_class` the matching observer interface."""
+
+    def __init__(self, observer_class, open_watch, fail_on=None):
+        loop = asyncio.get_running_loop()
+        self.queue = asyncio.Queue()
+        queue = self.queue
+
+        class Observer(observer_class):
+            def on_change(self, value):
+                # A fieldsync thread: hand over to the event loop.
+                loop.call_soon_threadsafe(queue.put_nowait, value)
+                if fail_on is not None and fail_on(value):
+                    raise ValueError("an observer bug")
+
+        self.handle = open_watch(Observer())
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        return await asyncio.wait_for(self.queue.get(), 20)
+
+    def close(self):
+        self.handle.close()
+
+
+async def until(live, condition):
+    """The first result that meets `condition` (a sync may commit in steps)."""
+    while True:
+        value = await anext(live)
+        if condition(value):
+            return value
+
+
+def labels(options):
+    return [o.label for o in options]
+
+
+class LiveQueryTests(unittest.IsolatedAsyncioTestCase):
+    async def test_the_dropdown_follows_the_portal_and_the_locale(self):
+        store, client = await device("tech")
+        live = LiveQuery(SegmentOptionsObserver, store.watch_segment_options)
+        self.assertEqual(labels(await anext(live)), ["Retail", "Wholesale"])
+        admin = portal_token("admin")
+        status, segment = http("POST", "/portal/v1/marketing-segments",
+                               {"name": {"en": "Live Python", "nl": "Live Python NL"}}, admin)
+        self.assertEqual(status, 201, segment)
+        try:
+            await client.sync()
+            await until(live, lambda o: labels(o) == ["Live Python", "Retail", "Wholesale"])
+            store.set_locale("nl")
+            self.assertEqual(labels(await anext(live)), ["Detailhandel", "Groothandel", "Live Python NL"])
+        finally:
+            http("DELETE", f"/portal/v1/marketing-segments/{segment['id']}", None, admin)
+        await client.sync()
+        await until(live, lambda o: labels(o) == ["Detailhandel", "Groothandel"])
+        live.close()
+        live.close()  # twice is fine
+        store.set_locale("en")
+        picklist = LiveQuery(PicklistOptionsObserver,
+                             lambda o: store.watch_picklist_options(PicklistKind.STATUS, o))
+        self.assertEqual(await anext(picklist), store.picklist_options(PicklistKind.STATUS))
+        picklist.close()
+        self.assertTrue(live.queue.empty(), "nothing after close()")
+
+    async def test_a_list_and_a_customer_follow_local_edits_and_sync(self):
+        store, client = await device("tech")
+        query = CustomerQuery(search="live python")
+        page = LiveQuery(CustomersObserver, lambda o: store.watch_customers(query, o))
+        self.assertEqual((await anext(page)).total, 0)
+        made = store.create_customer(CustomerDraft(name="Live Python Bakery", segment_id="seg-retail"))
+        first = await anext(page)
+        self.assertEqual([c.id for c in first.customers], [made.id])
+        self.assertTrue(first.customers[0].is_new)
+
+        one = LiveQuery(CustomerObserver, lambda o: store.watch_customer(made.id, o))
+        self.assertEqual(await anext(one), made)
+        store.update_customer(made.id, CustomerUpdate(name="Live Python Bakery 2"))
+        self.assertEqual((await anext(one)).name, "Live Python Bakery 2")
+        self.assertEqual([c.name for c in (await anext(page)).customers], ["Live Python Bakery 2"])
+
+        # The server accepts it: no longer new, the segment read-only for a technician.
+        await client.sync()
+        synced = await until(one, lambda c: not c.is_new)
+        self.assertFalse(synced.segment_editable)
+        await until(page, lambda p: not p.customers[0].is_new)
+        page.close()
+        one.close()
+
+        class Ignored(CustomersObserver, CustomerSegmentMembersObserver):
+            def on_change(self, value):
+                raise AssertionError("a refused watch never calls its observer")
+
+        with self.assertRaises(FieldSyncError.Validation) as raised:
+            store.watch_customers(CustomerQuery(limit=0), Ignored())
+        self.assertEqual(raised.exception.field, "limit")
+        with self.assertRaises(FieldSyncError.Validation) as raised:
+            store.watch_customers(CustomerQuery(search="x" * 201), Ignored())
+        self.assertEqual(raised.exception.field, "search")
+        with self.assertRaises(FieldSyncError.Validation):
+            store.watch_customer_segment_members("cs-vip", 501, 0, Ignored())
+
+    async def test_customer_segments_and_members_follow_a_static_edit(self):
+        manager, client = await device("manager")
+        c = manager.create_customer(CustomerDraft(name="Live Python Member"))
+        await client.sync()
+        segments = LiveQuery(CustomerSegmentsObserver, lambda o: manager.watch_customer_segments(None, o))
+        members = LiveQuery(CustomerSegmentMembersObserver,
+                            lambda o: manager.watch_customer_segment_members("cs-vip", 500, 0, o))
+        self.assertEqual(await anext(segments), manager.customer_segments())
+        before = await anext(members)
+        self.assertNotIn(c.id, [m.customer_id for m in before.members])
+        self.assertTrue(manager.add_to_customer_segment("cs-vip", c.id))
+        after = await anext(members)
+        self.assertEqual(after.total, before.total + 1)
+        self.assertIn(c.id, [m.customer_id for m in after.members])
+        nowhere = LiveQuery(CustomerSegmentMembersObserver,
+                            lambda o: manager.watch_customer_segment_members("cs-nowhere", 10, 0, o))
+        self.assertEqual((await anext(nowhere)).total, 0, "no such segment: an empty page")
+        for live in (segments, members, nowhere):
+            live.close()
+
+    async def test_signing_out_empties_what_is_watched(self):
+        store, client = await device("tech")
+        page = LiveQuery(CustomersObserver, lambda o: store.watch_customers(CustomerQuery(), o))
+        dropdown = LiveQuery(SegmentOptionsObserver, store.watch_segment_options)
+        self.assertGreater((await anext(page)).total, 0)
+        self.assertGreater(len(await anext(dropdown)), 0)
+        client.sign_out(True)
+        await until(page, lambda p: p.total == 0)
+        await until(dropdown, lambda o: o == [])
+        page.close()
+        dropdown.close()
+
+    async def test_an_observer_that_throws_keeps_its_watch(self):
+        store, _ = await device("tech")
+        page = LiveQuery(CustomersObserver, lambda o: store.watch_customers(CustomerQuery(search="thrower"), o),
+                         fail_on=lambda p: p.total == 1)
+        self.assertEqual((await anext(page)).total, 0)
+        store.create_customer(CustomerDraft(name="Thrower One"))
+        self.assertEqual((await anext(page)).total, 1)
+        store.create_customer(CustomerDraft(name="Thrower Two"))
+        self.assertEqual((await anext(page)).total, 2)
+        page.close()
 
 
 class LoggingTests(unittest.IsolatedAsyncioTestCase):

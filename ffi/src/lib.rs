@@ -14,6 +14,9 @@
 //!   `async`, Python `async def`, cancellable), a background loop
 //!   ([`BackgroundSyncHandle`]) and observers ([`SyncObserver`]), with
 //!   tokens from the app if it signs in on its own ([`CredentialsProvider`]).
+//! - Live queries (`FieldStore.watch_*`, [`WatchHandle`]): a dropdown, a
+//!   page of customers, a customer or customer segments handed to the
+//!   app's observer again whenever a commit changes them.
 //! - [`set_logger`]: the library's log records, sent to the app's
 //!   [`Logger`] (off by default).
 //!
@@ -26,6 +29,7 @@
 uniffi::setup_scaffolding!();
 
 mod error;
+mod live;
 mod logging;
 mod runtime;
 mod store;
@@ -33,6 +37,10 @@ mod sync;
 mod types;
 
 pub use error::FieldSyncError;
+pub use live::{
+    CustomerObserver, CustomerSegmentMembersObserver, CustomerSegmentsObserver, CustomersObserver,
+    PicklistOptionsObserver, SegmentOptionsObserver, WatchHandle,
+};
 pub use logging::{LogLevel, LogRecord, Logger, clear_logger, set_logger};
 pub use store::FieldStore;
 pub use sync::{

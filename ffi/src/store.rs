@@ -4,6 +4,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use fieldsync_core::model::LanguageTag;
+use fieldsync_core::store::Tables;
 use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
@@ -25,14 +26,15 @@ use crate::types::{
 #[derive(uniffi::Object)]
 pub struct FieldStore {
     inner: Arc<Store>,
-    locale: RwLock<LanguageTag>,
+    /// Shared with the live queries, which resolve labels at each run.
+    locale: Arc<RwLock<LanguageTag>>,
 }
 
 impl FieldStore {
     fn new(inner: Store, locale: LanguageTag) -> Arc<Self> {
         Arc::new(FieldStore {
             inner: Arc::new(inner),
-            locale: RwLock::new(locale),
+            locale: Arc::new(RwLock::new(locale)),
         })
     }
 
@@ -42,10 +44,12 @@ impl FieldStore {
     }
 
     fn current_locale(&self) -> LanguageTag {
-        self.locale
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        read_locale(&self.locale)
+    }
+
+    /// The locale, for live queries.
+    pub(crate) fn locale_handle(&self) -> &Arc<RwLock<LanguageTag>> {
+        &self.locale
     }
 
     /// A customer as the screen shows it, after a write.
@@ -58,6 +62,10 @@ impl FieldStore {
                 id: id.to_owned(),
             })
     }
+}
+
+pub(crate) fn read_locale(locale: &RwLock<LanguageTag>) -> LanguageTag {
+    locale.read().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
 #[uniffi::export]
@@ -91,6 +99,8 @@ impl FieldStore {
     pub fn set_locale(&self, locale: String) -> Result<()> {
         let tag = parse_locale(&locale)?;
         *self.locale.write().unwrap_or_else(PoisonError::into_inner) = tag;
+        // Live queries show labels: they run again in the new language.
+        self.inner.notify_changed(Tables::LOCALE);
         Ok(())
     }
 

@@ -43,6 +43,28 @@ pub struct CustomerQuery {
     pub offset: u32,
 }
 
+impl CustomerQuery {
+    /// Checks the page size and the search's length, as `customers` does
+    /// (for callers that check a query before running it, as live
+    /// queries do).
+    pub fn validate(&self) -> Result<()> {
+        check_limit(self.limit)?;
+        match self.search_text() {
+            Some(search) if search.chars().count() > MAX_SEARCH_CHARS => Err(Error::invalid(
+                "search",
+                ValidationReason::TooLong {
+                    max_chars: MAX_SEARCH_CHARS,
+                },
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn search_text(&self) -> Option<&str> {
+        self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
 impl Default for CustomerQuery {
     fn default() -> Self {
         CustomerQuery {
@@ -55,7 +77,7 @@ impl Default for CustomerQuery {
 }
 
 /// One page of customers, and how many match in all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerPage {
     pub customers: Vec<CustomerView>,
     pub total: u64,
@@ -490,23 +512,10 @@ impl Store {
 
     /// A page of customers, sorted by name.
     pub fn customers(&self, query: &CustomerQuery, locale: &LanguageTag) -> Result<CustomerPage> {
-        check_limit(query.limit)?;
+        query.validate()?;
         let mut filter = String::from("c.deleted = 0");
         let mut args: Vec<SqlValue> = Vec::new();
-        if let Some(search) = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            if search.chars().count() > MAX_SEARCH_CHARS {
-                return Err(Error::invalid(
-                    "search",
-                    ValidationReason::TooLong {
-                        max_chars: MAX_SEARCH_CHARS,
-                    },
-                ));
-            }
+        if let Some(search) = query.search_text() {
             filter.push_str(" AND instr(c.name_key, ?) > 0");
             args.push(SqlValue::Text(fold_for_search(search)));
         }

@@ -13,6 +13,7 @@ pub mod customer_segments;
 pub mod customers;
 mod dropdowns;
 mod journal;
+pub mod live;
 pub mod outbox;
 mod paging;
 pub mod profiles;
@@ -38,9 +39,10 @@ pub use customer_segments::{
     CustomerSegmentMember, CustomerSegmentMemberPage, CustomerSegmentRefresh,
     CustomerSegmentTagCount, CustomerSegmentView,
 };
+pub use live::{Tables, Watch};
 pub use customers::{CustomerPage, CustomerQuery, SegmentFilter, apply_customer_changes};
 pub use outbox::{OutboxEntry, OutboxState};
-pub use paging::MAX_PAGE_SIZE;
+pub use paging::{MAX_PAGE_SIZE, check_limit};
 pub use purchases::PurchaseSummary;
 pub use schema::SCHEMA_VERSION;
 pub use session::SignOut;
@@ -57,6 +59,7 @@ pub struct Store {
     readers: Option<ReaderPool>,
     clock: Arc<dyn Clock>,
     dropdowns: dropdowns::DropdownCache,
+    live: live::LiveQueries,
 }
 
 struct ReaderPool {
@@ -73,6 +76,8 @@ impl Store {
         let mut conn = Connection::open(&path)?;
         configure_writer(&mut conn, true)?;
         schema::migrate(&mut conn)?;
+        let live = live::LiveQueries::default();
+        live::track_changes(&mut conn, &live.pending)?;
         Ok(Store {
             writer: Mutex::new(conn),
             readers: Some(ReaderPool {
@@ -81,6 +86,7 @@ impl Store {
             }),
             clock: Arc::new(SystemClock),
             dropdowns: Default::default(),
+            live,
         })
     }
 
@@ -89,11 +95,14 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         configure_writer(&mut conn, false)?;
         schema::migrate(&mut conn)?;
+        let live = live::LiveQueries::default();
+        live::track_changes(&mut conn, &live.pending)?;
         Ok(Store {
             writer: Mutex::new(conn),
             readers: None,
             clock: Arc::new(SystemClock),
             dropdowns: Default::default(),
+            live,
         })
     }
 
@@ -131,10 +140,27 @@ impl Store {
     /// Runs `f` in one write transaction: committed if it returns `Ok`,
     /// rolled back otherwise.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        self.write_touching(Tables::NONE, f)
+    }
+
+    /// [`Store::write`], for a transaction that also changes `extra` in ways
+    /// the writer's hooks do not see (a whole-table `DELETE`). Live queries
+    /// reading what the commit changed run again once it is committed.
+    pub(crate) fn write_touching<T>(
+        &self,
+        extra: Tables,
+        f: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = lock(&self.writer);
+        // Whatever ran on the writer outside a transaction (VACUUM) is
+        // not a change.
+        Tables::take(&self.live.pending);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        let changed = Tables::take(&self.live.pending).union(extra);
+        drop(conn);
+        self.live.notify(changed);
         Ok(value)
     }
 

@@ -6,7 +6,7 @@ use crate::error::{Error, Result, ValidationReason};
 pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// Checks a page size: 1 to [`MAX_PAGE_SIZE`].
-pub(crate) fn check_limit(limit: u32) -> Result<()> {
+pub fn check_limit(limit: u32) -> Result<()> {
     if (1..=MAX_PAGE_SIZE).contains(&limit) {
         Ok(())
     } else {

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Store;
+use super::{Store, Tables};
 use super::outbox::{self, OutboxState};
 use crate::error::{Error, Result};
 use crate::model::{Role, Session};
@@ -158,6 +158,9 @@ impl Store {
     /// sync running.
     pub fn set_session(&self, session: &Session) -> Result<()> {
         if self.write(|tx| begin_session(tx, session))? {
+            // Cleared for a new user, with whole-table deletes the
+            // writer's hooks do not see.
+            self.notify_changed(Tables::ALL);
             self.compact()?;
         }
         Ok(())
@@ -166,7 +169,7 @@ impl Store {
     /// Forgets the session. Local data and pending changes stay, for the
     /// same user only.
     pub fn clear_session(&self) -> Result<()> {
-        self.write(|tx| {
+        self.write_touching(Tables::SESSION, |tx| {
             tx.execute("DELETE FROM session", [])?;
             Ok(())
         })
@@ -178,7 +181,7 @@ impl Store {
     /// upload, unless `DiscardChanges`. Call it with no sync running (the
     /// engine's `sign_out` sees to it).
     pub fn sign_out(&self, mode: SignOut) -> Result<()> {
-        self.write(|tx| {
+        self.write_touching(Tables::ALL, |tx| {
             if mode != SignOut::DiscardChanges {
                 refuse_pending(tx)?;
             }

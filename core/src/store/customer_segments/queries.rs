@@ -42,7 +42,7 @@ pub struct CustomerSegmentMember {
 }
 
 /// One page of members, sorted by name, and how many there are in all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerSegmentMemberPage {
     pub members: Vec<CustomerSegmentMember>,
     pub total: u64,

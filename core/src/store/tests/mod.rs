@@ -178,5 +178,6 @@ mod catalogue;
 mod customers;
 mod props;
 mod queries;
+mod live;
 mod sign_out;
 mod storage;
