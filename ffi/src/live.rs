@@ -17,9 +17,10 @@ use crate::types::{
 };
 
 /// An open live query. `close()` stops it: once `close()` returns, its
-/// observer is not running and is never called again. Dropping the handle
-/// (Kotlin `close()` or the garbage collector, Swift `deinit`) closes it
-/// too.
+/// observer is not running and is never called again. Releasing the handle
+/// closes it too (Kotlin `close()` or `use {}`, as every fieldsync object;
+/// Swift `deinit`; the garbage collector). In Kotlin the method below is
+/// `stop()`: `close()` is AutoCloseable's, and does the same.
 #[derive(uniffi::Object)]
 pub struct WatchHandle {
     watch: Watch,

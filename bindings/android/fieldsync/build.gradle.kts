@@ -14,7 +14,9 @@ android {
         consumerProguardFiles("consumer-rules.pro")
     }
 
-    sourceSets["main"].kotlin.srcDirs("src/main/kotlin")
+    // Generated (src/main/kotlin) and hand-written (src/main/extensions: the
+    // live queries as Flows).
+    sourceSets["main"].kotlin.srcDirs("src/main/kotlin", "src/main/extensions")
     sourceSets["main"].jniLibs.srcDirs("src/main/jniLibs")
 
     compileOptions {
