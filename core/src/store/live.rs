@@ -242,8 +242,14 @@ impl Store {
                 last = Some(value);
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "a live query failed; it runs again at the next change"),
+            Err(e) => query_failed(&e),
         });
+        self.watch_run(tables, run)
+    }
+
+    /// The part of [`Store::watch`] that does not depend on the result's
+    /// type (compiled once, not once per kind of live query).
+    fn watch_run(self: &Arc<Self>, tables: Tables, run: Run) -> Watch {
         let entry = Arc::new(Entry {
             tables,
             dirty: AtomicBool::new(true),
@@ -281,6 +287,12 @@ impl Store {
     pub fn notify_changed(&self, changed: Tables) {
         self.live.notify(changed);
     }
+}
+
+/// Not generic: one log callsite for every kind of live query.
+#[inline(never)]
+fn query_failed(error: &Error) {
+    tracing::warn!(%error, "a live query failed; it runs again at the next change");
 }
 
 fn signed_out_is_empty<T: Default>(error: Error) -> Result<T> {
