@@ -13,6 +13,7 @@ use fieldsync_core::protocol::{LoginRequest, LoginResponse, LoginUser};
 use crate::error::{ApiError, JsonBody, Result};
 use crate::passwords;
 use crate::state::AppState;
+use crate::throttle::Attempt;
 use crate::store::users;
 
 /// `POST /auth/v1/login`: the password is checked against the user's
@@ -30,8 +31,9 @@ pub async fn login(
         });
     }
     // Counted as a failure before the check and cleared by a success, so
-    // concurrent guesses cannot all pass `check` before any is counted.
-    state.throttle.failed(&username);
+    // concurrent guesses cannot all pass `check` before any is counted;
+    // taken back if no verdict comes (the client went away mid-check).
+    let attempt = Attempt::begin(&state.throttle, &username);
     let lookup = username.clone();
     let found = state
         .db
@@ -47,9 +49,12 @@ pub async fn login(
             .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
     let session = match session {
         Some(session) if matches => session,
-        _ => return Err(ApiError::Unauthorized("bad username or password")),
+        _ => {
+            attempt.failed();
+            return Err(ApiError::Unauthorized("bad username or password"));
+        }
     };
-    state.throttle.succeeded(&username);
+    attempt.succeeded();
     let access_token = state.tokens.issue(&session.user_id);
     Ok(Json(LoginResponse {
         access_token,

@@ -3,8 +3,9 @@
 //! exists), logins for it are refused with 429 and `Retry-After` until the
 //! lockout ends, whatever the password. A successful login resets the count.
 //! `auth::login` counts an attempt before its hash check and clears the
-//! count on success, so concurrent guesses cannot exceed the limit. In
-//! memory, like the tokens.
+//! count on success, so concurrent guesses cannot exceed the limit; an
+//! attempt that gets no verdict (the client went away) is taken back
+//! ([`Attempt`]). In memory, like the tokens.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -77,6 +78,20 @@ impl LoginThrottle {
         }
     }
 
+    /// Takes back an attempt `failed` counted that got no verdict: the
+    /// client went away during the hash check (its request was cancelled)
+    /// or the server failed. It learnt nothing, so it neither counts nor
+    /// locks: a device whose syncs are cut off mid-login is not locked out.
+    pub fn abandoned(&self, username: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = entries.get_mut(username) {
+            entry.failures = entry.failures.saturating_sub(1);
+            if entry.failures < self.max_failures {
+                entry.locked_until = None;
+            }
+        }
+    }
+
     /// A successful login: the count starts again.
     pub fn succeeded(&self, username: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -84,9 +99,66 @@ impl LoginThrottle {
     }
 }
 
+/// A login attempt counted before its hash check; dropped without a
+/// verdict (the handler cancelled, an error), it is taken back.
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    username: &'a str,
+    settled: bool,
+}
+
+impl<'a> Attempt<'a> {
+    /// Counts the attempt as failed until a verdict says otherwise.
+    pub fn begin(throttle: &'a LoginThrottle, username: &'a str) -> Self {
+        throttle.failed(username);
+        Attempt {
+            throttle,
+            username,
+            settled: false,
+        }
+    }
+
+    /// The password was wrong: the attempt stays counted.
+    pub fn failed(mut self) {
+        self.settled = true;
+    }
+
+    /// The password was right: the count starts again.
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        self.throttle.succeeded(self.username);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.throttle.abandoned(self.username);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attempts_without_a_verdict_are_taken_back() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        Attempt::begin(&t, "a").failed();
+        Attempt::begin(&t, "a").failed();
+        // The third would lock; cancelled mid-check, it is taken back.
+        for _ in 0..10 {
+            drop(Attempt::begin(&t, "a"));
+            assert!(t.check("a").is_ok(), "abandoned attempts do not lock");
+        }
+        Attempt::begin(&t, "a").failed();
+        assert!(t.check("a").is_err(), "the third failure with a verdict locks");
+        let other = Attempt::begin(&t, "b");
+        other.succeeded();
+        assert!(t.check("b").is_ok());
+        assert!(t.entries.lock().unwrap().get("b").is_none(), "a success resets");
+    }
 
     #[test]
     fn locks_after_consecutive_failures_and_a_success_resets() {
