@@ -59,7 +59,7 @@ impl Table {
 
 fn table() -> Table {
     use portal::customer_segments as cs;
-    use portal::{catalogue as cat, customers, profiles, users};
+    use portal::{catalogue as cat, customers, organizations, profiles, users};
     Table {
         routes: BTreeMap::new(),
         listed: Vec::new(),
@@ -68,6 +68,7 @@ fn table() -> Table {
     .on("GET", "/openapi.json", openapi)
     .on("POST", "/auth/v1/login", auth::login)
     .on("POST", "/auth/v1/logout", auth::logout)
+    .on("GET", "/portal/v1/organizations", organizations::list)
     .on("GET", "/portal/v1/marketing-segments", cat::list_segments)
     .on("POST", "/portal/v1/marketing-segments", cat::create_segment)
     .on(

@@ -11,7 +11,7 @@ use fieldsync_core::model::{PicklistDraft, PicklistKind, PicklistValue, Segment,
 use fieldsync_core::model::Session;
 
 use super::{may_scope, new_id, reaches};
-use crate::auth::Office;
+use crate::auth::{AuthUser, Office};
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::catalogue as store;
@@ -20,7 +20,7 @@ use crate::store::catalogue as store;
 /// the user reaches (a manager: `ALL` and their own organization's).
 pub async fn list_segments(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
 ) -> Result<Json<Vec<Segment>>> {
     let mut list = state.db.read(|tx| store::list_segments(tx)).await?;
     list.retain(|s| reaches(&user, &s.scope));
@@ -111,7 +111,7 @@ fn kind(code: &str) -> Result<PicklistKind> {
 /// `GET /portal/v1/picklists/{kind}`
 pub async fn list_picklist(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<PicklistValue>>> {
     let kind = kind(&code)?;

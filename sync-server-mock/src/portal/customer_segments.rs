@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::customers::visible_to;
 use super::{may_scope, new_id, reaches};
-use crate::auth::Office;
+use crate::auth::{AuthUser, Office};
 use crate::error::{ApiError, JsonBody, QueryParams, Result};
 use crate::state::AppState;
 use crate::store::customer_segments as store;
@@ -32,7 +32,7 @@ use crate::store::customers::get_customer;
 /// user reaches, highest priority first.
 pub async fn list(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
 ) -> Result<Json<Vec<CustomerSegment>>> {
     let mut list = state.db.read(|tx| store::list(tx)).await?;
     list.retain(|s| reaches(&user, &s.scope));
@@ -62,7 +62,7 @@ fn require_reach(conn: &Connection, user: &Session, id: &str) -> Result<()> {
 /// `GET /portal/v1/customer-segments/{id}`
 pub async fn get(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerSegment>> {
     Ok(Json(
@@ -147,7 +147,7 @@ pub struct MembersPage {
 /// organization). A conditional segment has no stored members: 422.
 pub async fn members(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
     Path(id): Path<String>,
     QueryParams(q): QueryParams<MembersQuery>,
 ) -> Result<Json<MembersPage>> {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::new_id;
-use crate::auth::Office;
+use crate::auth::{AuthUser, Office};
 use crate::error::{ApiError, JsonBody, QueryParams, Result};
 use crate::state::AppState;
 use crate::store::customers::{self as store, UpdateRequest};
@@ -46,7 +46,7 @@ pub struct ListQuery {
 /// `GET /portal/v1/customers[?organization_id=..]`
 pub async fn list(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<Vec<RemoteCustomer>>> {
     let org = match visible_to(&user) {
@@ -93,7 +93,7 @@ pub async fn create(
 /// `GET /portal/v1/customers/{id}`
 pub async fn get(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<RemoteCustomer>> {
     let org = visible_to(&user);

@@ -1,5 +1,7 @@
 //! The Portal admin API (`/portal/v1`): what the office uses to configure
-//! the catalogue and edit customers. Admins and managers only.
+//! the catalogue and edit customers. Admins and managers change; every
+//! signed-in user reads what they reach (the Portal's screens show a
+//! technician the same lists, read-only).
 //!
 //! Organizations: an admin works on every organization's data; a manager
 //! on their own organization's and on the entries shared by all (scope
@@ -14,6 +16,7 @@ use crate::error::{ApiError, Result};
 pub mod catalogue;
 pub mod customer_segments;
 pub mod customers;
+pub mod organizations;
 pub mod profiles;
 pub mod users;
 

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::customer_segments::visible_customer;
 use super::customers::visible_to;
-use crate::auth::Office;
+use crate::auth::{AuthUser, Office};
 use crate::error::{ApiError, JsonBody, Result};
 use crate::state::AppState;
 use crate::store::profiles::{self as store, BatchOutcome};
@@ -41,7 +41,7 @@ fn at_index(i: usize, err: CoreError) -> ApiError {
 /// `GET /portal/v1/customers/{id}/profile`
 pub async fn get_profile(
     State(state): State<AppState>,
-    Office(user): Office,
+    AuthUser(user): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerProfile>> {
     state

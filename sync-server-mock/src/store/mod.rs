@@ -185,6 +185,16 @@ pub fn organization_ids(conn: &Connection) -> Result<Vec<String>> {
     })
 }
 
+/// Every organization with its default language, by id.
+pub fn organizations(conn: &Connection) -> Result<Vec<(String, Option<String>)>> {
+    all_rows(
+        conn,
+        "SELECT id, default_language FROM organizations ORDER BY id",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
 /// Creates an organization (or changes its default language), bumping its
 /// version and seq.
 pub fn upsert_organization(

@@ -85,6 +85,8 @@ async fn every_documented_operation_answers_as_documented() {
     let tech = anon.login("tech").await;
     anon.get("/health").await.expect(200);
     anon.get("/openapi.json").await.expect(200);
+    admin.get("/portal/v1/organizations").await.expect(200);
+    anon.get("/portal/v1/organizations").await.expect(401);
 
     let seg = admin
         .post(

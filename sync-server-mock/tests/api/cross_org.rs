@@ -101,6 +101,7 @@ fn requests(method: &str, template: &str, cs: &str, value: &str) -> Vec<(String,
         ("GET", "/openapi.json") => vec![(p("/openapi.json"), None)],
         // Called with the role's own credentials by the walk itself.
         ("POST", "/auth/v1/login") | ("POST", "/auth/v1/logout") => vec![],
+        ("GET", "/portal/v1/organizations") => vec![(p("/portal/v1/organizations"), None)],
         ("GET", "/portal/v1/marketing-segments") => {
             vec![(p("/portal/v1/marketing-segments"), None)]
         }
@@ -338,11 +339,12 @@ async fn no_route_lets_another_organizations_data_be_read_or_changed() {
                 let feed = template.starts_with("/sync/v1/");
                 // A list of the user's own organization's (or shared)
                 // entries is fine; it must hold none of org-south's.
-                let own_list = role == "manager"
-                    && *method == "GET"
+                // Technicians read them too (the Portal's read-only screens).
+                let own_list = *method == "GET"
                     && matches!(
                         path.as_str(),
-                        "/portal/v1/marketing-segments"
+                        "/portal/v1/organizations"
+                            | "/portal/v1/marketing-segments"
                             | "/portal/v1/picklists/status"
                             | "/portal/v1/customers"
                             | "/portal/v1/customer-segments"

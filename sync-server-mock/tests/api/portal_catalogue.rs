@@ -255,3 +255,39 @@ async fn picklist_validation_errors_name_their_field() {
             .expect_error(422, "validation", Some(field));
     }
 }
+
+#[tokio::test]
+async fn organizations_are_listed_as_each_user_works_in_them() {
+    let (_server, api) = demo().await;
+    let ids = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let admin = api.login("admin").await;
+    let all = admin.get("/portal/v1/organizations").await.expect(200);
+    assert_eq!(ids(all.clone()), ["org-north", "org-south"]);
+    assert_eq!(all[0]["default_language"], "nl");
+    for (user, own) in [("manager", "org-north"), ("tech", "org-north"), ("tech2", "org-south")] {
+        let session = api.login(user).await;
+        let list = session.get("/portal/v1/organizations").await.expect(200);
+        assert_eq!(ids(list), [own], "{user}");
+    }
+    api.get("/portal/v1/organizations")
+        .await
+        .expect_error(401, "unauthorized", None);
+}
+
+#[tokio::test]
+async fn technicians_read_the_catalogue_but_may_not_change_it() {
+    let (_server, api) = demo().await;
+    let tech = api.login("tech").await;
+    let list = tech.get("/portal/v1/marketing-segments").await.expect(200);
+    assert!(!list.as_array().unwrap().is_empty());
+    tech.get("/portal/v1/picklists/status").await.expect(200);
+    tech.post("/portal/v1/marketing-segments", json!({"name": {"en": "X"}}))
+        .await
+        .expect_error(403, "forbidden", None);
+}
