@@ -146,6 +146,12 @@ if [ -d "$bindings_target_dir/bindings" ]; then
     mv "$bindings_target_dir/bindings" "$target_dir/bindings"
     echo "== bindings and the suites' logs: $target_dir/bindings"
 fi
+# The Portal's screens in headless Chromium (selenium), with a device on
+# the Python bindings just generated (installs chromium, chromium-driver and
+# selenium itself when they are missing).
+if [ -f "$target_dir/bindings/python/fieldsync.py" ]; then
+    stage "Portal screens (headless Chromium)" sync-server-mock/screens/run.sh || true
+fi
 if [ -f "$bindings_target_dir/bench/size.json" ]; then
     mkdir -p "$target_dir/bench"
     mv "$bindings_target_dir/bench/size.json" "$target_dir/bench/size.json"

@@ -209,7 +209,7 @@ async fn portal_delete_segment(server: &str, segment_id: &str) -> CliResult {
     Ok(())
 }
 
-pub async fn run(db: Option<PathBuf>) -> CliResult {
+pub async fn run(db: Option<PathBuf>, keep_portal: bool) -> CliResult {
     let temp = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
     let tech_db = db.unwrap_or_else(|| temp.path().join("technician.db"));
     let server = spawn(ServerConfig::demo())
@@ -217,6 +217,7 @@ pub async fn run(db: Option<PathBuf>) -> CliResult {
         .map_err(|e| format!("cannot start the mock Portal: {e}"))?;
     let url = server.url();
     println!("mock Portal listening on {url}");
+    println!("the Portal's screens: {url}/portal/ (users admin, manager, tech; the password is the name)");
     println!("technician device database: {}\n", tech_db.display());
 
     let tech = Device::open("technician", &tech_db, &url, "tech")?;
@@ -277,5 +278,11 @@ pub async fn run(db: Option<PathBuf>) -> CliResult {
 
     customer_segments(&tech, &manager, &customer.id).await?;
     println!("\ndemo complete");
+    if keep_portal {
+        println!("\nthe Portal keeps running at {url}/portal/ : press Ctrl-C to stop");
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    }
     Ok(())
 }

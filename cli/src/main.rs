@@ -32,6 +32,10 @@ enum Command {
         /// Keep the device database here (default: a temporary folder).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Keep the mock Portal running after the demo, until Ctrl-C, so
+        /// a person can click through its screens (the URL is printed).
+        #[arg(long)]
+        keep_portal: bool,
     },
     /// Logs in and syncs a device database with a server.
     Sync {
@@ -130,7 +134,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo { db } => demo::run(db).await,
+            Command::Demo { db, keep_portal } => demo::run(db, keep_portal).await,
             Command::Sync {
                 server,
                 user,

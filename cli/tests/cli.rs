@@ -78,6 +78,7 @@ fn the_demo_tells_the_whole_story() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for expected in [
+        "the Portal's screens: http://127.0.0.1:",
         "segment dropdown (en)",
         "Groothandel",
         "Detailhandel",
@@ -98,6 +99,42 @@ fn the_demo_tells_the_whole_story() {
     // Not a terminal: plain progress lines, no bar.
     assert!(text.contains("pulled "), "{text}");
     assert!(db.exists(), "the device database is kept where asked");
+}
+
+/// `demo --keep-portal` leaves the Portal's screens up until Ctrl-C.
+#[test]
+fn the_demo_can_keep_the_portal_running_until_ctrl_c() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldsync"))
+        .args(["demo", "--keep-portal"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the demo ended early").unwrap();
+        if let Some(rest) = line.strip_prefix("the Portal keeps running at ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/portal/");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET /portal/ HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut page = String::new();
+    stream.read_to_string(&mut page).unwrap();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Marketing Segments"), "{page}");
+    // Ctrl-C: the demo ends, successfully.
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]

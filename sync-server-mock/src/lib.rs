@@ -22,6 +22,7 @@ pub mod json_errors;
 pub mod passwords;
 pub mod portal;
 pub mod routes;
+pub mod screens;
 pub mod seed;
 pub mod state;
 pub mod store;

@@ -167,6 +167,8 @@ pub fn router(state: AppState) -> Router {
     let compress_when = DefaultPredicate::new()
         .and(|_: StatusCode, _, headers: &HeaderMap, _: &_| !headers.contains_key(FAULT_HEADER));
     router
+        // The Portal's screens: not API, so neither listed nor documented.
+        .merge(crate::screens::router())
         .fallback(not_found)
         // Layers wrap what is above them: every error the routes (and
         // axum's own rejections) answer is JSON by here; faults see those
