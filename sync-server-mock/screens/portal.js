@@ -393,25 +393,160 @@ async function accountOverview(id) {
 // ---------------------------------------------------------------------------
 // Loyalty & Administration → Customer segments list
 
+const CUSTOMER_SEGMENTS = "#/loyalty/customer-segments";
+
 async function customerSegmentsList() {
   const segments = await fresh(api("GET", "/portal/v1/customer-segments"));
   // Static segments list their members; a conditional segment's members
-  // are evaluated on the devices (the Portal's count is the next step).
+  // are evaluated on the devices (the Portal's own count is the next step).
   const counts = await fresh(Promise.all(segments.map((s) => s.kind !== "static" ? "—"
     : api("GET", `/portal/v1/customer-segments/${encodeURIComponent(s.id)}/members?limit=500`)
       .then((m) => `${m.customer_ids.length}${m.next_after ? "+" : ""}`)
       .catch(() => "—"))));
   page("Customer segments list", "Loyalty & Administration",
+    canEdit() ? h("div", { class: "toolbar" }, h("a", { class: "button", href: `${CUSTOMER_SEGMENTS}/new`, text: "Create new" })) : null,
     h("table", { "aria-label": "Customer segments" },
       h("thead", {}, h("tr", {},
         ["Name", "Kind", "Flexi", "Priority", "Members", "Tags"].map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, segments.map((s, i) => h("tr", { "data-id": s.id },
-        h("td", { text: s.name }),
+        h("td", {}, h("a", { href: `${CUSTOMER_SEGMENTS}/${encodeURIComponent(s.id)}`, text: s.name })),
         h("td", { text: s.kind === "conditional" ? "Conditions" : "Static" }),
         h("td", { text: s.flexi ? "Yes" : "No" }),
         h("td", { text: s.priority }),
         h("td", { text: counts[i] }),
         h("td", { text: (s.tags || []).join(", ") }))))));
+}
+
+/// "Create new": the seed's two possibilities.
+function customerSegmentChoice() {
+  page("Create new customer segment", "Loyalty & Administration › Customer segments list",
+    h("div", { class: "card" },
+      h("p", { text: "How do you want to create the segment?" }),
+      h("div", { class: "buttons" },
+        h("a", { class: "button", href: `${CUSTOMER_SEGMENTS}/new/conditions`, text: "Define conditions for the new segment" }),
+        h("a", { class: "button secondary", href: `${CUSTOMER_SEGMENTS}/new/empty`, text: "Create an empty segment" }))));
+}
+
+function textField(id, label, value, attrs) {
+  return h("div", { class: "field", "data-field": id },
+    h("label", { for: id, text: label }),
+    h("input", { type: "text", id, name: id, value: value ?? "", ...(attrs || {}) }));
+}
+
+/// The empty (static) segment's form, or the definition form (`conditions`).
+function customerSegmentForm(conditions) {
+  const form = h("form", { class: "card", novalidate: true },
+    textField("name", "Name", ""),
+    h("div", { class: "field", "data-field": "note" },
+      h("label", { for: "note", text: "Note" }),
+      h("textarea", { id: "note", name: "note" })),
+    textField("priority", "Priority", "0", { type: "number", min: "0" }),
+    conditions ? h("div", { class: "field", "data-field": "flexi" },
+      h("label", { for: "flexi", text: "Flexi" }),
+      h("input", { type: "checkbox", id: "flexi", name: "flexi", checked: true }),
+      h("p", { class: "readonly", text: "Flexi: members follow the data as it changes; otherwise a snapshot." })) : null,
+    conditions ? h("div", { class: "field", "data-field": "criteria" },
+      h("label", { for: "criteria", text: "Criteria" }),
+      h("textarea", { id: "criteria", name: "criteria", rows: 8,
+        text: '{"all": [{"attribute": "city", "op": "equals", "value": "Brno"}]}' }),
+      h("p", { class: "readonly", text: "The criteria as JSON (docs/criteria.md); the builder grouped by the seed's families comes next." })) : null,
+    textField("tags", "Tags", "", { placeholder: "comma-separated" }),
+    h("div", { class: "buttons" },
+      h("button", { type: "submit", text: conditions ? "Save" : "Create empty segment" }),
+      h("a", { href: CUSTOMER_SEGMENTS, class: "button secondary", text: "Cancel" })));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      name: form.name.value,
+      priority: Number(form.priority.value || 0),
+      tags: form.tags.value.split(",").map((t) => t.trim()).filter(Boolean),
+    };
+    if (form.note.value.trim()) body.note = form.note.value;
+    if (conditions) {
+      body.kind = "conditional";
+      body.flexi = form.flexi.checked;
+      try {
+        body.criteria = JSON.parse(form.criteria.value);
+      } catch (_) {
+        showErrors(form, new ApiError(422, { field: "criteria", reason: "is not JSON" }));
+        return;
+      }
+    } else {
+      body.kind = "static";
+    }
+    try {
+      const saved = await api("POST", "/portal/v1/customer-segments", body);
+      state.notice = `Created “${saved.name}”.`;
+      navigate(`${CUSTOMER_SEGMENTS}/${encodeURIComponent(saved.id)}`);
+    } catch (error) {
+      showErrors(form, error);
+    }
+  });
+  page(conditions ? "Define conditions for the new segment" : "Create an empty segment",
+    "Loyalty & Administration › Customer segments list", form);
+}
+
+/// One customer segment: what it is, and a static segment's members,
+/// added and removed here.
+async function customerSegmentDetail(id) {
+  const segment = await fresh(api("GET", `/portal/v1/customer-segments/${encodeURIComponent(id)}`));
+  const editable = canEdit();
+  const facts = h("dl", { class: "facts" },
+    h("dt", { text: "Kind" }), h("dd", { text: segment.kind === "conditional" ? "Conditions" : "Static" }),
+    h("dt", { text: "Flexi" }), h("dd", { text: segment.flexi ? "Yes" : "No" }),
+    h("dt", { text: "Priority" }), h("dd", { text: segment.priority }),
+    h("dt", { text: "Organization" }), h("dd", { text: segment.organization }),
+    h("dt", { text: "Note" }), h("dd", { text: segment.note || "—" }),
+    h("dt", { text: "Tags" }), h("dd", { text: (segment.tags || []).join(", ") || "—" }),
+    segment.criteria ? h("dt", { text: "Criteria" }) : null,
+    segment.criteria ? h("dd", {}, h("code", { text: JSON.stringify(segment.criteria) })) : null);
+  const sections = [h("section", { class: "card", "aria-label": "Definition" }, facts)];
+  if (segment.kind === "static") {
+    const [page1, customers] = await fresh(Promise.all([
+      api("GET", `/portal/v1/customer-segments/${encodeURIComponent(id)}/members?limit=1000`),
+      api("GET", "/portal/v1/customers"),
+    ]));
+    const byId = new Map(customers.map((c) => [c.id, c]));
+    const memberIds = new Set(page1.customer_ids);
+    const rows = page1.customer_ids.map((cid) => h("tr", { "data-id": cid },
+      h("td", { text: byId.has(cid) ? byId.get(cid).name : cid }),
+      editable ? h("td", {}, h("button", { type: "button", class: "link danger-text", text: "Remove",
+        "aria-label": `Remove ${byId.has(cid) ? byId.get(cid).name : cid}`,
+        onclick: async () => {
+          await api("DELETE", `/portal/v1/customer-segments/${encodeURIComponent(id)}/members/${encodeURIComponent(cid)}`);
+          state.notice = "Removed the member.";
+          route();
+        } })) : null));
+    const candidates = customers.filter((c) => !memberIds.has(c.id)).sort((a, b) => a.name.localeCompare(b.name));
+    const add = h("form", { class: "add-member", novalidate: true },
+      h("div", { class: "field", "data-field": "customer_id" },
+        h("label", { for: "new-member", text: "Customer" }),
+        h("select", { id: "new-member" }, candidates.map((c) => h("option", { value: c.id, text: c.name })))),
+      h("button", { type: "submit", text: "Add member" }));
+    add.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await api("PUT", `/portal/v1/customer-segments/${encodeURIComponent(id)}/members/${encodeURIComponent(add.querySelector("select").value)}`);
+        state.notice = "Added the member.";
+        route();
+      } catch (error) {
+        showErrors(add, error);
+      }
+    });
+    sections.push(h("section", { class: "card", "aria-label": "Members" },
+      h("h2", { text: `Members (${page1.customer_ids.length}${page1.next_after ? "+" : ""})` }),
+      h("table", { "aria-label": "Members" }, h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { text: "No members yet." })))),
+      editable && candidates.length ? add : null));
+  }
+  if (editable) {
+    sections.push(h("div", { class: "buttons" }, h("button", { type: "button", class: "danger", text: "Delete", onclick: async () => {
+      if (!(await confirmDelete("Delete customer segment", `Delete “${segment.name}”?`))) return;
+      await api("DELETE", `/portal/v1/customer-segments/${encodeURIComponent(id)}`);
+      state.notice = `Deleted “${segment.name}”.`;
+      navigate(CUSTOMER_SEGMENTS);
+    } })));
+  }
+  page(segment.name, "Loyalty & Administration › Customer segments list", ...sections);
 }
 
 // ---------------------------------------------------------------------------
@@ -424,6 +559,10 @@ const ROUTES = [
   [/^#\/accounts\/?$/, () => accountsList(), "accounts"],
   [/^#\/accounts\/(.+)$/, (m) => accountOverview(decodeURIComponent(m[1])), "accounts"],
   [/^#\/loyalty\/customer-segments\/?$/, () => customerSegmentsList(), "customer-segments"],
+  [/^#\/loyalty\/customer-segments\/new$/, () => customerSegmentChoice(), "customer-segments"],
+  [/^#\/loyalty\/customer-segments\/new\/empty$/, () => customerSegmentForm(false), "customer-segments"],
+  [/^#\/loyalty\/customer-segments\/new\/conditions$/, () => customerSegmentForm(true), "customer-segments"],
+  [/^#\/loyalty\/customer-segments\/(.+)$/, (m) => customerSegmentDetail(decodeURIComponent(m[1])), "customer-segments"],
 ];
 
 async function route() {

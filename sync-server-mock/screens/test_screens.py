@@ -99,8 +99,11 @@ def field(label):
 
 
 def button(words):
+    """A button or link by its words, or by its accessible name (aria-label)."""
+    name = xpath_text(words)
     return wait_for(ec.element_to_be_clickable(
-        (By.XPATH, f"//button[normalize-space()={xpath_text(words)}] | //a[normalize-space()={xpath_text(words)}]")),
+        (By.XPATH, f"//button[normalize-space()={name} or @aria-label={name}]"
+                   f" | //a[normalize-space()={name} or @aria-label={name}]")),
         f"the button {words!r}")
 
 
@@ -298,6 +301,55 @@ class CustomerSegmentScreens(unittest.TestCase):
         self.assertEqual(cells[1], "Static")
         self.assertTrue(cells[4].rstrip("+").isdigit(), cells)
         shot("10-customer-segments-list")
+
+    def test_an_empty_segment_is_created_and_members_added_and_removed(self):
+        device = Device(user="manager", locale="en")
+        run(device.sync())
+        sign_in("manager")
+        button("Customer segments list").click()
+        button("Create new").click()
+        heading("Create new customer segment")
+        self.assertTrue(button("Define conditions for the new segment"))
+        button("Create an empty segment").click()
+        heading("Create an empty segment")
+        type_into("Name", "Screen regulars")
+        type_into("Note", "Made on the Portal's screens")
+        type_into("Priority", "30")
+        type_into("Tags", "screens, regulars")
+        shot("11-create-empty-segment")
+        button("Create empty segment").click()
+        heading("Screen regulars")
+        Select(field("Customer")).select_by_visible_text("Bakkerij Janssens")
+        button("Add member").click()
+        wait_for(ec.presence_of_element_located(
+            (By.XPATH, "//h2[normalize-space()='Members (1)']")), "one member")
+        shot("12-static-members")
+        run(device.sync())
+        [made] = [s for s in device.store.customer_segments(None) if s.name == "Screen regulars"]
+        self.assertEqual((made.priority, made.tags), (30, ["regulars", "screens"]))
+        self.assertEqual([m.name for m in device.store.customer_segment_members(made.id, 50, 0).members],
+                         ["Bakkerij Janssens"], "the device has the member the screen added")
+        button("Remove Bakkerij Janssens").click()
+        wait_for(ec.presence_of_element_located(
+            (By.XPATH, "//h2[normalize-space()='Members (0)']")), "no member")
+        run(device.sync())
+        self.assertEqual(device.store.customer_segment_members(made.id, 50, 0).total, 0)
+
+    def test_a_definition_with_bad_criteria_shows_the_error_next_to_the_field(self):
+        sign_in("manager")
+        go("#/loyalty/customer-segments/new/conditions")
+        heading("Define conditions for the new segment")
+        type_into("Name", "Bad criteria")
+        type_into("Criteria", '{"all": []}')
+        button("Save").click()
+        error = wait_for(ec.visibility_of_element_located((By.ID, "criteria-error")), "the criteria's error")
+        self.assertTrue(error.text.startswith("criteria"), error.text)
+
+    def test_a_technician_cannot_create(self):
+        sign_in("tech")
+        button("Customer segments list").click()
+        wait_for(ec.presence_of_element_located((By.XPATH, "//tr[@data-id='cs-vip']")), "the VIP row")
+        self.assertFalse(browser.find_elements(By.XPATH, "//a[normalize-space()='Create new']"), "no Create new")
 
 
 if __name__ == "__main__":
