@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use fieldsync_core::model::profile::{
-    AttributeValue, Cart, CampaignReceipt, Consent, ConsentKind, CustomAttribute, CustomerEvent,
+    AttributeValue, CampaignReceipt, Cart, Consent, ConsentKind, CustomAttribute, CustomerEvent,
     CustomerProfile, EventKind, Loyalty, Transaction, TransactionKind,
 };
 use fieldsync_core::model::{

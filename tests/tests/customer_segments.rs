@@ -375,9 +375,16 @@ async fn cart_and_business_unit_criteria_reach_the_device() {
     let device = Device::synced(dir.path(), &portal, "tech").await;
     let store = &device.store;
     // The demo's carts and business units arrived.
-    let cart = store.cart("cust-north-3").unwrap().expect("the demo's abandoned cart");
+    let cart = store
+        .cart("cust-north-3")
+        .unwrap()
+        .expect("the demo's abandoned cart");
     assert_eq!((cart.value, cart.items, cart.abandoned), (120.0, 4, true));
-    assert_eq!(store.cart("cust-south-1").unwrap(), None, "another organization's");
+    assert_eq!(
+        store.cart("cust-south-1").unwrap(),
+        None,
+        "another organization's"
+    );
     let profile = store.customer_profile("cust-north-2").unwrap().unwrap();
     assert_eq!(profile.business_unit_id.as_deref(), Some("bu-praha"));
 
@@ -422,7 +429,10 @@ async fn cart_and_business_unit_criteria_reach_the_device() {
     )
     .await;
     let report = device.sync().await;
-    assert_eq!(report.customer_segment_refresh.full_evaluations, 3, "{report:?}");
+    assert_eq!(
+        report.customer_segment_refresh.full_evaluations, 3,
+        "{report:?}"
+    );
     assert_eq!(members(store, &abandoned), ids(&["cust-north-3"]));
     assert_eq!(members(store, &web_partner), ids(&["cust-north-2"]));
     assert_eq!(
@@ -441,21 +451,35 @@ async fn cart_and_business_unit_criteria_reach_the_device() {
         .call(
             Method::PUT,
             "/portal/v1/customers/cust-north-1/cart",
-            Some(json!({"value": 150.0, "items": 5, "updated_on": four_days_ago, "abandoned": true})),
+            Some(
+                json!({"value": 150.0, "items": 5, "updated_on": four_days_ago, "abandoned": true}),
+            ),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = portal
-        .call(Method::DELETE, "/portal/v1/customers/cust-north-3/cart", None)
+        .call(
+            Method::DELETE,
+            "/portal/v1/customers/cust-north-3/cart",
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let report = device.sync().await;
     assert!(
-        report.changed.contains(&fieldsync_core::sync::Collection::Carts),
+        report
+            .changed
+            .contains(&fieldsync_core::sync::Collection::Carts),
         "{report:?}"
     );
-    assert_eq!(report.customer_segment_refresh.full_evaluations, 0, "{report:?}");
-    assert!(report.customer_segment_refresh.customer_evaluations >= 2, "{report:?}");
+    assert_eq!(
+        report.customer_segment_refresh.full_evaluations, 0,
+        "{report:?}"
+    );
+    assert!(
+        report.customer_segment_refresh.customer_evaluations >= 2,
+        "{report:?}"
+    );
     assert_eq!(members(store, &abandoned), ids(&["cust-north-1"]));
     assert_eq!(
         members(store, &web),

@@ -111,10 +111,25 @@ mod tests {
     #[test]
     fn carts_apply_by_version_and_delete_once() {
         let store = Store::open_in_memory().unwrap();
-        assert_eq!(store.apply_cart_changes(&[Change::Upsert(cart(2, 59.9))]).unwrap(), 1);
+        assert_eq!(
+            store
+                .apply_cart_changes(&[Change::Upsert(cart(2, 59.9))])
+                .unwrap(),
+            1
+        );
         // An older or equal version changes nothing.
-        assert_eq!(store.apply_cart_changes(&[Change::Upsert(cart(1, 10.0))]).unwrap(), 0);
-        assert_eq!(store.apply_cart_changes(&[Change::Upsert(cart(2, 10.0))]).unwrap(), 0);
+        assert_eq!(
+            store
+                .apply_cart_changes(&[Change::Upsert(cart(1, 10.0))])
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .apply_cart_changes(&[Change::Upsert(cart(2, 10.0))])
+                .unwrap(),
+            0
+        );
         assert_eq!(store.cart("c1").unwrap(), Some(cart(2, 59.9)));
         let delete = || Change::Delete {
             id: "c1".to_owned(),
@@ -129,22 +144,48 @@ mod tests {
     fn invalid_carts_are_refused_and_write_nothing() {
         let store = Store::open_in_memory().unwrap();
         let cases = [
-            (Cart { value: -1.0, ..cart(1, 0.0) }, "value", ValidationReason::Malformed),
-            (Cart { value: f64::NAN, ..cart(1, 0.0) }, "value", ValidationReason::Malformed),
             (
-                Cart { items: -1, ..cart(1, 0.0) },
-                "items",
-                ValidationReason::OutOfRange { min: 0, max: crate::model::profile::MAX_CART_ITEMS },
+                Cart {
+                    value: -1.0,
+                    ..cart(1, 0.0)
+                },
+                "value",
+                ValidationReason::Malformed,
             ),
             (
-                Cart { customer_id: " ".into(), ..cart(1, 0.0) },
+                Cart {
+                    value: f64::NAN,
+                    ..cart(1, 0.0)
+                },
+                "value",
+                ValidationReason::Malformed,
+            ),
+            (
+                Cart {
+                    items: -1,
+                    ..cart(1, 0.0)
+                },
+                "items",
+                ValidationReason::OutOfRange {
+                    min: 0,
+                    max: crate::model::profile::MAX_CART_ITEMS,
+                },
+            ),
+            (
+                Cart {
+                    customer_id: " ".into(),
+                    ..cart(1, 0.0)
+                },
                 "customer_id",
                 ValidationReason::Blank,
             ),
         ];
         for (bad, field, reason) in cases {
             match store.apply_cart_changes(&[Change::Upsert(bad.clone())]) {
-                Err(Error::Validation { field: f, reason: r }) => {
+                Err(Error::Validation {
+                    field: f,
+                    reason: r,
+                }) => {
                     assert_eq!((f.as_str(), r), (field, reason), "{bad:?}")
                 }
                 other => panic!("{bad:?}: {other:?}"),

@@ -391,11 +391,7 @@ fn the_schema_agrees_with_parse_at_the_edges() {
             None,
             false,
         ),
-        (
-            json!({"event": "visit", "partners": ["pt-1"]}),
-            None,
-            false,
-        ),
+        (json!({"event": "visit", "partners": ["pt-1"]}), None, false),
     ];
     for (v, exception, accepted) in cases {
         let outcome = judge(&v).unwrap_or_else(|msg| panic!("{msg}"));
@@ -700,11 +696,11 @@ fn leaf() -> BoxedStrategy<Value> {
         Ty::Date,
         Ty::Boolean,
     ])
-        .prop_flat_map(|ty| (select(attributes(ty)), comparison(ty)))
-        .prop_map(|(code, mut m)| {
-            m.insert("attribute".into(), code.into());
-            Value::Object(m)
-        });
+    .prop_flat_map(|ty| (select(attributes(ty)), comparison(ty)))
+    .prop_map(|(code, mut m)| {
+        m.insert("attribute".into(), code.into());
+        Value::Object(m)
+    });
     let custom = select(vec![
         (Ty::Text, "text"),
         (Ty::Number, "number"),
@@ -732,16 +728,18 @@ fn leaf() -> BoxedStrategy<Value> {
             comparison(ty),
         )
     })
-    .prop_map(|(measure, window, kinds, business_units, partners, mut m)| {
-        m.extend(object([
-            ("purchases", Some(measure.into())),
-            ("window", window),
-            ("kinds", kinds),
-            ("business_units", business_units),
-            ("partners", partners),
-        ]));
-        Value::Object(m)
-    });
+    .prop_map(
+        |(measure, window, kinds, business_units, partners, mut m)| {
+            m.extend(object([
+                ("purchases", Some(measure.into())),
+                ("window", window),
+                ("kinds", kinds),
+                ("business_units", business_units),
+                ("partners", partners),
+            ]));
+            Value::Object(m)
+        },
+    );
     let event = (
         select(vec!["visit", "complaint", "event_attended", "click"]),
         window(),

@@ -594,7 +594,12 @@ async fn carts_are_opened_replaced_and_closed_through_the_feed() {
     // The demo's open carts of org-north: a fresh one and an abandoned one.
     let carts: Vec<(&str, bool)> = of(&first, "carts", None)
         .iter()
-        .map(|c| (c["id"].as_str().unwrap(), c["data"]["abandoned"].as_bool().unwrap()))
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap(),
+                c["data"]["abandoned"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(carts, [("cust-north-1", false), ("cust-north-3", true)]);
     // Home business units and where purchases were made travel too.
@@ -628,7 +633,10 @@ async fn carts_are_opened_replaced_and_closed_through_the_feed() {
         .expect(200);
     assert_eq!(replaced["version"], 2);
     assert_eq!(
-        admin.get("/portal/v1/customers/cust-north-2/cart").await.expect(200),
+        admin
+            .get("/portal/v1/customers/cust-north-2/cart")
+            .await
+            .expect(200),
         replaced
     );
     admin
@@ -675,12 +683,27 @@ async fn carts_are_opened_replaced_and_closed_through_the_feed() {
 
     // core's Cart::validate decides; errors name the field.
     let cases = [
-        (json!({"value": -1, "items": 1, "updated_on": "2026-11-22"}), "value"),
-        (json!({"value": 1e13, "items": 1, "updated_on": "2026-11-22"}), "value"),
-        (json!({"value": 1, "items": -1, "updated_on": "2026-11-22"}), "items"),
-        (json!({"value": 1, "items": 100_001, "updated_on": "2026-11-22"}), "items"),
+        (
+            json!({"value": -1, "items": 1, "updated_on": "2026-11-22"}),
+            "value",
+        ),
+        (
+            json!({"value": 1e13, "items": 1, "updated_on": "2026-11-22"}),
+            "value",
+        ),
+        (
+            json!({"value": 1, "items": -1, "updated_on": "2026-11-22"}),
+            "items",
+        ),
+        (
+            json!({"value": 1, "items": 100_001, "updated_on": "2026-11-22"}),
+            "items",
+        ),
         (json!({"value": 1, "items": 1}), "body"),
-        (json!({"value": 1, "items": 1, "updated_on": "22.11.2026"}), "body"),
+        (
+            json!({"value": 1, "items": 1, "updated_on": "22.11.2026"}),
+            "body",
+        ),
         (
             json!({"customer_id": "cust-north-3", "value": 1, "items": 1, "updated_on": "2026-11-22"}),
             "customer_id",
@@ -734,7 +757,10 @@ async fn transactions_and_profiles_carry_business_units_and_partners() {
         .expect(200);
     let (changes, _) = tech.pull_all(Some(&cursor), 500).await;
     let tx = &of(&changes, "transactions", Some("t-bu"))[0]["data"];
-    assert_eq!((&tx["business_unit_id"], &tx["partner_id"]), (&json!("bu-ostrava"), &json!("pt-1")));
+    assert_eq!(
+        (&tx["business_unit_id"], &tx["partner_id"]),
+        (&json!("bu-ostrava"), &json!("pt-1"))
+    );
     let profile = &of(&changes, "customer_profiles", Some("cust-north-4"))[0]["data"];
     assert_eq!(profile["business_unit_id"], "bu-ostrava");
     // Ids are checked as ids (core's validation), naming the entry.

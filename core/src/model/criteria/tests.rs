@@ -320,7 +320,8 @@ fn cart_and_business_unit_criteria() {
     assert_eq!(parsed.to_json(), tree);
     assert_eq!(Criteria::parse(&parsed.to_json()).unwrap(), parsed);
     // The cart's age moves with the day.
-    let age = Criteria::parse(&json!({"attribute": "cart.age", "op": "equals", "value": 3})).unwrap();
+    let age =
+        Criteria::parse(&json!({"attribute": "cart.age", "op": "equals", "value": 3})).unwrap();
     assert!(age.uses_today() && !age.uses_rfm());
     let home = Criteria::parse(&json!({"attribute": "business_unit_id", "op": "exists"})).unwrap();
     assert!(!home.uses_today());
@@ -342,22 +343,34 @@ fn cart_and_business_unit_criteria() {
         (
             json!({"attribute": "cart.value", "op": "between", "min": -1}),
             "criteria.min",
-            ValidationReason::OutOfRange { min: 0, max: MAX_CART_VALUE },
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: MAX_CART_VALUE,
+            },
         ),
         (
             json!({"attribute": "cart.value", "op": "equals", "value": 2e12}),
             "criteria.value",
-            ValidationReason::OutOfRange { min: 0, max: MAX_CART_VALUE },
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: MAX_CART_VALUE,
+            },
         ),
         (
             json!({"attribute": "cart.items", "op": "in", "values": [1, -2]}),
             "criteria.values[1]",
-            ValidationReason::OutOfRange { min: 0, max: crate::model::profile::MAX_CART_ITEMS },
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: crate::model::profile::MAX_CART_ITEMS,
+            },
         ),
         (
             json!({"attribute": "cart.age", "op": "between", "min": 1, "max": 40_000}),
             "criteria.max",
-            ValidationReason::OutOfRange { min: 0, max: i64::from(MAX_DAYS) },
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: i64::from(MAX_DAYS),
+            },
         ),
         (
             json!({"attribute": "cart.age", "op": "between", "min": 9, "max": 2}),
@@ -427,7 +440,10 @@ fn cart_and_business_unit_criteria() {
         (
             json!({"purchases": "count", "partners": vec!["pt"; MAX_IN_VALUES + 1], "op": "exists"}),
             "criteria.partners",
-            ValidationReason::OutOfRange { min: 1, max: MAX_IN_VALUES as i64 },
+            ValidationReason::OutOfRange {
+                min: 1,
+                max: MAX_IN_VALUES as i64,
+            },
         ),
         (
             json!({"purchases": "count", "business_unit": ["bu-1"], "op": "exists"}),

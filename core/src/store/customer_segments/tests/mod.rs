@@ -631,7 +631,10 @@ fn every_attribute_and_operator() {
             json!({"attribute": "cart.updated_on", "op": "within_last_days", "days": 2}),
             &["a", "d"],
         ),
-        (json!({"attribute": "cart.items", "op": "exists"}), &["a", "b", "d"]),
+        (
+            json!({"attribute": "cart.items", "op": "exists"}),
+            &["a", "b", "d"],
+        ),
         (
             json!({"all": [{"attribute": "cart.abandoned", "op": "equals", "value": true},
                            {"attribute": "cart.age", "op": "between", "min": 3},
