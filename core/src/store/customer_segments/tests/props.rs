@@ -429,7 +429,7 @@ proptest! {
             Some(cart) => Change::Upsert(Cart { customer_id: id.clone(), version: 2, ..cart }),
             None => Change::Delete { id: id.clone(), version: 2 },
         };
-        store.apply_cart_changes(&[change.clone()]).unwrap();
+        store.apply_cart_changes(std::slice::from_ref(&change)).unwrap();
         match change {
             Change::Upsert(cart) => world.carts.insert(id, cart),
             Change::Delete { .. } => world.carts.remove(&id),
