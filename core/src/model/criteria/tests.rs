@@ -464,3 +464,21 @@ fn cart_and_business_unit_criteria() {
         );
     }
 }
+
+/// Every JSON example of `docs/criteria.md` is a valid tree that writes
+/// back as it reads.
+#[test]
+fn the_documented_examples_parse() {
+    let doc = include_str!("../../../../docs/criteria.md");
+    let examples: Vec<&str> = doc
+        .split("```json")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .collect();
+    assert!(examples.len() >= 2, "{}", examples.len());
+    for example in examples {
+        let value: Value = serde_json::from_str(example).unwrap();
+        let parsed = Criteria::parse(&value).unwrap_or_else(|e| panic!("{e}: {example}"));
+        assert_eq!(parsed.to_json(), value);
+    }
+}
