@@ -135,6 +135,8 @@ fn load(store: &Store) {
                     date: ago(rng.random_range(0..730)),
                     amount: f64::from(rng.random_range(100..20_000)) / 100.0,
                     kind: kinds[rng.random_range(0..3)],
+                    business_unit_id: None,
+                    partner_id: None,
                     version: 1,
                 })
             })
@@ -327,6 +329,8 @@ fn one_customer_changes(store: &Store) {
             date: today(),
             amount: 99.0,
             kind: TransactionKind::Online,
+            business_unit_id: None,
+            partner_id: None,
             version: 1,
         })])
         .unwrap();

@@ -49,12 +49,14 @@ pub enum Collection {
     CustomerSegmentMembers,
     CustomerProfiles,
     Transactions,
+    /// Open shopping carts, keyed by the customer id.
+    Carts,
     #[serde(other)]
     Unknown,
 }
 
 impl Collection {
-    pub const KNOWN: [Collection; 9] = [
+    pub const KNOWN: [Collection; 10] = [
         Self::Segments,
         Self::PicklistValues,
         Self::Customers,
@@ -64,6 +66,7 @@ impl Collection {
         Self::CustomerSegmentMembers,
         Self::CustomerProfiles,
         Self::Transactions,
+        Self::Carts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -77,6 +80,7 @@ impl Collection {
             Self::CustomerSegmentMembers => "customer_segment_members",
             Self::CustomerProfiles => "customer_profiles",
             Self::Transactions => "transactions",
+            Self::Carts => "carts",
             Self::Unknown => "unknown",
         }
     }

@@ -46,6 +46,11 @@ const SNAPSHOTS: &[(i64, &str, &str)] = &[
         include_str!("schema/v6.sql"),
         include_str!("schema/v6_data.sql"),
     ),
+    (
+        7,
+        include_str!("schema/v7.sql"),
+        include_str!("schema/v7_data.sql"),
+    ),
 ];
 
 fn schema_of(conn: &Connection) -> String {
@@ -177,6 +182,22 @@ fn every_shipped_schema_upgrades_with_its_data() {
                     .total_spend_minor,
                 12_550
             );
+        }
+        // Carts and business units (migration 7): none before, read back
+        // after.
+        let cart = store.cart(&shop.customer.id).unwrap();
+        let profile = store.customer_profile(&shop.customer.id).unwrap();
+        if *version >= 7 {
+            let cart = cart.expect("the v7 sample has a cart");
+            assert_eq!((cart.value, cart.items, cart.abandoned), (59.9, 3, true));
+            let profile = profile.unwrap();
+            assert_eq!(profile.business_unit_id.as_deref(), Some("bu-brno"));
+            assert_eq!(profile.partner_id.as_deref(), Some("pt-acme"));
+        } else {
+            assert_eq!(cart, None, "v{version}");
+            if let Some(profile) = profile {
+                assert_eq!(profile.business_unit_id, None, "v{version}");
+            }
         }
         // The data belongs to the signed-in user (backfilled by migration
         // 6): the same user keeps it, another is refused while its changes

@@ -55,6 +55,8 @@ pub enum SyncCollection {
     CustomerProfiles,
     /// Purchase transactions (`FieldStore.purchase_summary`).
     Transactions,
+    /// Open shopping carts (tested by customer segment criteria).
+    Carts,
     /// A collection this build does not know (from a newer server).
     Unknown,
 }

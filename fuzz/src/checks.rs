@@ -247,6 +247,11 @@ fn reference_world(store: &Store) -> ReferenceWorld {
             "transactions" => world
                 .transactions
                 .push(serde_json::from_value(data).expect("a purchase")),
+            "carts" => {
+                world
+                    .carts
+                    .insert(id.to_owned(), serde_json::from_value(data).expect("a cart"));
+            }
             "customer_segments" => {
                 let page = store
                     .customer_segment_members(id, 500, 0)

@@ -61,7 +61,8 @@ pub fn records() -> Vec<(&'static str, &'static str, Value)> {
                    {"key": "since", "type": "date", "value": "2020-01-01"}, {"key": "note", "type": "text", "value": "x"},
                    {"key": "ok", "type": "boolean", "value": true}],
                    "events": [{"kind": "visit", "on": "2026-11-02"}], "audiences": ["aud-1"],
-                   "campaigns": [], "version": 1, "updated_at": T}),
+                   "campaigns": [], "business_unit_id": "bu-brno", "partner_id": "pt-acme",
+                   "version": 1, "updated_at": T}),
         ),
         (
             "customer_profiles",
@@ -72,7 +73,8 @@ pub fn records() -> Vec<(&'static str, &'static str, Value)> {
         (
             "transactions",
             "t1",
-            json!({"id": "t1", "customer_id": "c1", "date": "2026-11-10", "amount": 99.95, "kind": "online", "version": 1}),
+            json!({"id": "t1", "customer_id": "c1", "date": "2026-11-10", "amount": 99.95, "kind": "online",
+                   "business_unit_id": "bu-web", "partner_id": "pt-acme", "version": 1}),
         ),
         (
             "transactions",
@@ -82,7 +84,18 @@ pub fn records() -> Vec<(&'static str, &'static str, Value)> {
         (
             "transactions",
             "t3",
-            json!({"id": "t3", "customer_id": "c3", "date": "2026-10-01", "amount": 1000, "kind": "click_and_collect", "version": 1}),
+            json!({"id": "t3", "customer_id": "c3", "date": "2026-10-01", "amount": 1000, "kind": "click_and_collect",
+                   "business_unit_id": "bu-brno", "version": 1}),
+        ),
+        (
+            "carts",
+            "c1",
+            json!({"customer_id": "c1", "value": 59.9, "items": 3, "updated_on": "2026-11-18", "abandoned": true, "version": 1}),
+        ),
+        (
+            "carts",
+            "c3",
+            json!({"customer_id": "c3", "value": 0, "items": 0, "updated_on": "2026-11-23", "version": 2}),
         ),
         (
             "customer_segments",
@@ -153,6 +166,17 @@ pub fn criteria_trees() -> Vec<Value> {
         json!({"purchases": "sum", "kinds": ["online"], "op": "between", "min": 50, "max": 100}),
         json!({"event": "visit", "window": {"last_days": 30}}),
         json!({"purchases": "last_date", "window": {"from": "2026-01-01", "to": "2026-12-31"}, "op": "within_last_days", "days": 60}),
+        json!({"attribute": "cart.open", "op": "equals", "value": false}),
+        json!({"attribute": "cart.value", "op": "between", "min": 50, "max": 59.9}),
+        json!({"attribute": "cart.items", "op": "in", "values": [0, 3]}),
+        json!({"attribute": "cart.age", "op": "between", "min": 3}),
+        json!({"not": {"attribute": "cart.abandoned", "op": "equals", "value": true}}),
+        json!({"attribute": "cart.updated_on", "op": "within_last_days", "days": 2}),
+        json!({"attribute": "business_unit_id", "op": "in", "values": ["bu-brno", "bu-praha"]}),
+        json!({"attribute": "partner_id", "op": "equals", "value": "pt-acme"}),
+        json!({"purchases": "count", "business_units": ["bu-brno"], "op": "between", "min": 1}),
+        json!({"purchases": "sum", "window": {"last_days": 30}, "business_units": ["bu-web"], "partners": ["pt-acme"],
+               "op": "between", "min": 50}),
         json!({"any": [{"not": {"attribute": "gender", "op": "equals", "value": "f"}},
                        {"all": [{"attribute": "age", "op": "exists"}, {"not": {"has_badge": "vip"}}]}]}),
     ]

@@ -111,6 +111,13 @@ fn table() -> Table {
         "/portal/v1/customers/{id}/profile",
         profiles::put_profile,
     )
+    .on("GET", "/portal/v1/customers/{id}/cart", profiles::get_cart)
+    .on("PUT", "/portal/v1/customers/{id}/cart", profiles::put_cart)
+    .on(
+        "DELETE",
+        "/portal/v1/customers/{id}/cart",
+        profiles::delete_cart,
+    )
     .on(
         "POST",
         "/portal/v1/transactions",

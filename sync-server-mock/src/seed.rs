@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use fieldsync_core::model::profile::{
-    AttributeValue, CampaignReceipt, Consent, ConsentKind, CustomAttribute, CustomerEvent,
+    AttributeValue, CampaignReceipt, Cart, Consent, ConsentKind, CustomAttribute, CustomerEvent,
     CustomerProfile, EventKind, Loyalty, Transaction, TransactionKind,
 };
 use fieldsync_core::model::{
@@ -24,11 +24,18 @@ use crate::error::{ApiError, Result};
 use crate::store::catalogue::{create_picklist_value, create_segment, list_segments};
 use crate::store::customer_segments;
 use crate::store::customers::{create_customer, get_customer, list_customers, write};
-use crate::store::profiles::{insert_new_transactions, put_profile, put_transactions};
+use crate::store::profiles::{insert_new_transactions, put_cart, put_profile, put_transactions};
 use crate::store::{Db, organization_ids, reserve_seq, upsert_organization, users};
 
 pub const NORTH: &str = "org-north";
 pub const SOUTH: &str = "org-south";
+
+/// The demo's business units and partner (settings of partners and
+/// business units: the customers' home ones, and where they bought).
+pub const BU_BRNO: &str = "bu-brno";
+pub const BU_PRAHA: &str = "bu-praha";
+pub const BU_WEB: &str = "bu-web";
+pub const PT_WHOLESALE: &str = "pt-wholesale";
 
 /// What to put into a fresh database.
 #[derive(Clone, Debug, Default)]
@@ -276,6 +283,7 @@ fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
                 opened: true,
                 clicked: true,
             }],
+            business_unit_id: some(BU_BRNO),
             ..CustomerProfile::empty("cust-north-1")
         },
         CustomerProfile {
@@ -299,6 +307,8 @@ fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
                 opened: false,
                 clicked: false,
             }],
+            business_unit_id: some(BU_PRAHA),
+            partner_id: some(PT_WHOLESALE),
             ..CustomerProfile::empty("cust-north-2")
         },
         CustomerProfile {
@@ -313,6 +323,7 @@ fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
             attributes: vec![attribute("rooms", AttributeValue::Number(45.0))],
             events: vec![event(EventKind::EventAttended, ago(10))],
             audiences: strings(&["aud-spring-sale"]),
+            business_unit_id: some(BU_BRNO),
             ..CustomerProfile::empty("cust-north-3")
         },
         CustomerProfile {
@@ -330,6 +341,7 @@ fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
             language: some("en"),
             consents: vec![consent(ConsentKind::Email, date(2022, 1, 10))],
             loyalty: loyalty(true, Some("bronze"), 80),
+            business_unit_id: some("bu-bristol"),
             ..CustomerProfile::empty("cust-south-1")
         },
         CustomerProfile {
@@ -379,12 +391,22 @@ fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
             } else {
                 SOUTH
             };
+            // Bought online at the web shop, else at the customer's home
+            // business unit; the wholesale customer through its partner.
+            let home = match *customer {
+                "cust-north-2" => BU_PRAHA,
+                "cust-north-4" => "bu-ostrava",
+                c if c.starts_with("cust-south") => "bu-bristol",
+                _ => BU_BRNO,
+            };
             let t = Transaction {
                 id: format!("tx-demo-{:02}", i + 1),
                 customer_id: (*customer).to_owned(),
                 date: ago(*days),
                 amount: *amount,
                 kind: *kind,
+                business_unit_id: some(if *kind == Online { BU_WEB } else { home }),
+                partner_id: (*customer == "cust-north-2").then(|| PT_WHOLESALE.to_owned()),
                 version: 1,
             };
             (t, org)
@@ -395,6 +417,28 @@ fn demo_marketing(tx: &Connection, now: DateTime<Utc>) -> Result<()> {
     }
     let rows: Vec<(&Transaction, &str)> = transactions.iter().map(|(t, o)| (t, *o)).collect();
     put_transactions(tx, &rows)?;
+
+    // Open shopping carts: (customer, value, items, days since the last
+    // change, abandoned).
+    let carts = [
+        ("cust-north-1", 59.90, 3, 1, false),
+        ("cust-north-3", 120.00, 4, 10, true),
+        ("cust-south-1", 15.00, 1, 2, true),
+    ];
+    for (customer_id, value, items, days, abandoned) in carts {
+        let cart = Cart {
+            customer_id: customer_id.to_owned(),
+            value,
+            items,
+            updated_on: ago(days),
+            abandoned,
+            version: 0,
+        };
+        cart.validate()?;
+        let customer = get_customer(tx, customer_id)?
+            .ok_or_else(|| ApiError::Internal(format!("no {customer_id}")))?;
+        put_cart(tx, &customer, cart, None)?;
+    }
 
     let segments = [
         (
@@ -717,6 +761,8 @@ fn generate_transactions(
             date: today - Days::new(rng.random_range(0..730)),
             amount: rng.random_range(100..50_000) as f64 / 100.0,
             kind: kinds[rng.random_range(0..kinds.len())],
+            business_unit_id: None,
+            partner_id: None,
             version: 1,
         };
         chunk.push((t, o));

@@ -363,3 +363,141 @@ async fn the_portal_refuses_bad_criteria_and_cycles_with_their_path() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["field"], "criteria.any[1].in_segment");
 }
+
+/// The last criteria families of seed 003 end to end: a customer's home
+/// business unit, purchases at a business unit and partner, and the open
+/// shopping cart, from the Portal over HTTP to the device's members; a flexi
+/// segment follows a cart opened and one checked out, customer by customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cart_and_business_unit_criteria_reach_the_device() {
+    let portal = Portal::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::synced(dir.path(), &portal, "tech").await;
+    let store = &device.store;
+    // The demo's carts and business units arrived.
+    let cart = store
+        .cart("cust-north-3")
+        .unwrap()
+        .expect("the demo's abandoned cart");
+    assert_eq!((cart.value, cart.items, cart.abandoned), (120.0, 4, true));
+    assert_eq!(
+        store.cart("cust-south-1").unwrap(),
+        None,
+        "another organization's"
+    );
+    let profile = store.customer_profile("cust-north-2").unwrap().unwrap();
+    assert_eq!(profile.business_unit_id.as_deref(), Some("bu-praha"));
+
+    let abandoned = create_segment(
+        &portal,
+        json!({
+            "name": "Abandoned carts of the Brno store",
+            "priority": 20,
+            "flexi": true,
+            "criteria": {"all": [
+                {"attribute": "business_unit_id", "op": "equals", "value": "bu-brno"},
+                {"attribute": "cart.abandoned", "op": "equals", "value": true},
+                {"attribute": "cart.value", "op": "between", "min": 100},
+                {"attribute": "cart.age", "op": "between", "min": 3}
+            ]}
+        }),
+    )
+    .await;
+    let web_partner = create_segment(
+        &portal,
+        json!({
+            "name": "Bought online through the wholesale partner",
+            "priority": 15,
+            "flexi": false,
+            "criteria": {"purchases": "count", "window": {"last_days": 365},
+                         "business_units": ["bu-web"], "partners": ["pt-wholesale"],
+                         "op": "between", "min": 1}
+        }),
+    )
+    .await;
+    let web = create_segment(
+        &portal,
+        json!({
+            "name": "Bought at the web shop, no open cart",
+            "priority": 12,
+            "flexi": true,
+            "criteria": {"all": [
+                {"purchases": "count", "business_units": ["bu-web"], "op": "between", "min": 1},
+                {"attribute": "cart.open", "op": "equals", "value": false}
+            ]}
+        }),
+    )
+    .await;
+    let report = device.sync().await;
+    assert_eq!(
+        report.customer_segment_refresh.full_evaluations, 3,
+        "{report:?}"
+    );
+    assert_eq!(members(store, &abandoned), ids(&["cust-north-3"]));
+    assert_eq!(members(store, &web_partner), ids(&["cust-north-2"]));
+    assert_eq!(
+        members(store, &web),
+        ids(&["cust-north-2", "cust-north-4"]),
+        "cust-north-1 bought online but has an open cart"
+    );
+
+    // The shop reports cust-north-1's cart abandoned with more in it, and
+    // cust-north-3 checks out: both flexi segments follow those two
+    // customers, without evaluating everyone.
+    let four_days_ago = (chrono::Utc::now().date_naive() - chrono::Days::new(4))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (status, body) = portal
+        .call(
+            Method::PUT,
+            "/portal/v1/customers/cust-north-1/cart",
+            Some(
+                json!({"value": 150.0, "items": 5, "updated_on": four_days_ago, "abandoned": true}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = portal
+        .call(
+            Method::DELETE,
+            "/portal/v1/customers/cust-north-3/cart",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let report = device.sync().await;
+    assert!(
+        report
+            .changed
+            .contains(&fieldsync_core::sync::Collection::Carts),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.customer_segment_refresh.full_evaluations, 0,
+        "{report:?}"
+    );
+    assert!(
+        report.customer_segment_refresh.customer_evaluations >= 2,
+        "{report:?}"
+    );
+    assert_eq!(members(store, &abandoned), ids(&["cust-north-1"]));
+    assert_eq!(
+        members(store, &web),
+        ids(&["cust-north-2", "cust-north-4"]),
+        "cust-north-3 has no web purchase, cust-north-1 still a cart"
+    );
+    assert_eq!(store.cart("cust-north-3").unwrap(), None);
+    assert_eq!(store.cart("cust-north-1").unwrap().unwrap().items, 5);
+
+    // The home business unit changes on the Portal: cust-north-1 leaves.
+    let (status, body) = portal
+        .call(
+            Method::PUT,
+            "/portal/v1/customers/cust-north-1/profile",
+            Some(json!({"city": "Brno", "business_unit_id": "bu-praha"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    device.sync().await;
+    assert_eq!(members(store, &abandoned), BTreeSet::new());
+}

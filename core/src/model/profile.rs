@@ -124,6 +124,13 @@ pub struct CustomerProfile {
     /// The parent account (account relations).
     #[serde(default)]
     pub parent_id: Option<String>,
+    /// The customer's home business unit (a store, a branch), as the
+    /// Portal's settings of business units name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_unit_id: Option<String>,
+    /// The customer's home partner (a franchisee, a reseller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
     #[serde(default)]
     pub consents: Vec<Consent>,
     #[serde(default)]
@@ -208,8 +215,14 @@ impl CustomerProfile {
         ] {
             bounded_text(field, value)?;
         }
-        if let Some(parent) = &self.parent_id {
-            validate_id("parent_id", parent)?;
+        for (field, id) in [
+            ("parent_id", &self.parent_id),
+            ("business_unit_id", &self.business_unit_id),
+            ("partner_id", &self.partner_id),
+        ] {
+            if let Some(id) = id {
+                validate_id(field, id)?;
+            }
         }
         if let Some(tier) = self.loyalty.as_ref().and_then(|l| l.tier.as_ref()) {
             bounded_text("loyalty.tier", &Some(tier.clone()))?;
@@ -276,6 +289,12 @@ pub struct Transaction {
     /// In the currency's major unit (e.g. 12.50).
     pub amount: f64,
     pub kind: TransactionKind,
+    /// The business unit the purchase was made at, if the Portal knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_unit_id: Option<String>,
+    /// The partner the purchase was made at, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
     #[serde(default)]
     pub version: i64,
 }
@@ -290,6 +309,14 @@ impl Transaction {
         if !self.amount.is_finite() || self.amount.abs() > MAX_TRANSACTION_AMOUNT {
             return Err(Error::invalid("amount", ValidationReason::Malformed));
         }
+        for (field, id) in [
+            ("business_unit_id", &self.business_unit_id),
+            ("partner_id", &self.partner_id),
+        ] {
+            if let Some(id) = id {
+                validate_id(field, id)?;
+            }
+        }
         Ok(())
     }
 
@@ -302,4 +329,52 @@ impl Transaction {
 /// A major-unit amount in minor units, rounded to the nearest cent.
 pub fn to_minor(amount: f64) -> i64 {
     (amount * 100.0).round() as i64
+}
+
+/// Most items one cart may hold.
+pub const MAX_CART_ITEMS: i64 = 100_000;
+
+/// A customer's open shopping cart, as the change feed's `carts` record
+/// (keyed by the customer id: one open cart per customer). The Portal (the
+/// web shop) sends it when the cart changes and deletes it when it is
+/// checked out or emptied; it decides when a cart counts as abandoned. The
+/// value travels in major units like transaction amounts and is kept in
+/// minor units.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cart {
+    pub customer_id: String,
+    /// The value of the items, in the currency's major unit (e.g. 59.90).
+    pub value: f64,
+    /// The number of items.
+    pub items: i64,
+    /// The day the cart was opened or last changed: its age counts from here.
+    pub updated_on: NaiveDate,
+    #[serde(default)]
+    pub abandoned: bool,
+    #[serde(default)]
+    pub version: i64,
+}
+
+impl Cart {
+    pub fn validate(&self) -> Result<()> {
+        validate_id("customer_id", &self.customer_id)?;
+        if !self.value.is_finite() || !(0.0..=MAX_TRANSACTION_AMOUNT).contains(&self.value) {
+            return Err(Error::invalid("value", ValidationReason::Malformed));
+        }
+        if !(0..=MAX_CART_ITEMS).contains(&self.items) {
+            return Err(Error::invalid(
+                "items",
+                ValidationReason::OutOfRange {
+                    min: 0,
+                    max: MAX_CART_ITEMS,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// The value in minor units.
+    pub fn value_minor(&self) -> i64 {
+        to_minor(self.value)
+    }
 }

@@ -8,6 +8,7 @@
 //! `write(|tx| ..)` runs in one immediate transaction that commits on `Ok`
 //! and rolls back on `Err` or panic, so nothing is ever half-written.
 
+pub mod carts;
 pub mod catalogue;
 pub mod customer_segments;
 pub mod customers;

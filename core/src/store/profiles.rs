@@ -67,8 +67,8 @@ fn write_profile(conn: &Connection, p: &CustomerProfile) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO customer_profiles (customer_id, birth_date, gender, city, postal_code, language,
              contact_source, parent_id, loyalty_member, loyalty_tier, loyalty_points, active_vouchers,
-             version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             version, business_unit_id, partner_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         id,
@@ -84,6 +84,8 @@ fn write_profile(conn: &Connection, p: &CustomerProfile) -> Result<()> {
         p.loyalty.as_ref().map(|l| l.points),
         p.active_vouchers,
         p.version,
+        p.business_unit_id,
+        p.partner_id,
     ])?;
     conn.prepare_cached(
         "INSERT INTO customer_profile_records (customer_id, record) VALUES (?1, ?2)",

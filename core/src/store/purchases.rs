@@ -50,8 +50,9 @@ pub fn apply_transaction_changes(
                     touched.insert(previous_customer);
                 }
                 conn.prepare_cached(
-                    "INSERT OR REPLACE INTO transactions (id, customer_id, on_date, amount_minor, kind, version)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR REPLACE INTO transactions (id, customer_id, on_date, amount_minor, kind, version,
+                         business_unit_id, partner_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?
                 .execute(params![
                     t.id,
@@ -59,7 +60,9 @@ pub fn apply_transaction_changes(
                     t.date,
                     t.amount_minor(),
                     t.kind.code(),
-                    t.version
+                    t.version,
+                    t.business_unit_id,
+                    t.partner_id
                 ])?;
                 touched.insert(t.customer_id.clone());
             }

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_dropdown_state.sql"),
     include_str!("migrations/005_journal_saturation.sql"),
     include_str!("migrations/006_data_owner.sql"),
+    include_str!("migrations/007_carts_business_units.sql"),
 ];
 
 /// The schema version this build creates and reads.

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::model::profile::{CustomerProfile, Transaction};
+use crate::model::profile::{Cart, CustomerProfile, Transaction};
 use crate::model::{
     CustomerSegment, Organization, PicklistValue, RemoteCustomer, Segment, Session,
 };
@@ -18,6 +18,7 @@ use crate::protocol::{
     ChangeOp, ChangePage, Collection, CustomerSegmentMembership, EntityKind, FeedChange, Mutation,
     MutationOperation, MutationResult, PushRequest, UserProfile,
 };
+use crate::store::carts::apply_cart_changes;
 use crate::store::catalogue::{
     Change, apply_organizations, apply_picklist_changes, apply_segment_changes,
 };
@@ -116,6 +117,13 @@ fn apply_change(
         (Collection::Transactions, ChangeOp::Delete) => {
             let (id, version) = delete();
             apply_transaction_changes(conn, &[Change::Delete { id, version }])?
+        }
+        (Collection::Carts, ChangeOp::Upsert) => {
+            apply_cart_changes(conn, &[Change::Upsert(decode::<Cart>(change)?)])?
+        }
+        (Collection::Carts, ChangeOp::Delete) => {
+            let (id, version) = delete();
+            apply_cart_changes(conn, &[Change::Delete { id, version }])?
         }
         // Memberships are upserts with `member: false`; organizations and
         // profiles are not deleted through the feed; a

@@ -1,7 +1,8 @@
-//! What the CRM, loyalty and POS systems tell the Portal about customers:
-//! profiles (`/portal/v1/customers/{id}/profile`) and purchase transactions
-//! (`/portal/v1/transactions`), validated by core's `CustomerProfile` and
-//! `Transaction`. Admins work on every organization's customers, managers
+//! What the CRM, loyalty, POS and web shop systems tell the Portal about
+//! customers: profiles (`/portal/v1/customers/{id}/profile`), purchase
+//! transactions (`/portal/v1/transactions`) and open shopping carts
+//! (`/portal/v1/customers/{id}/cart`), validated by core's
+//! `CustomerProfile`, `Transaction` and `Cart`. Admins work on every organization's customers, managers
 //! on their own (others are not found).
 
 use std::collections::HashSet;
@@ -12,7 +13,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use fieldsync_core::model::profile::{CustomerProfile, Transaction};
+use fieldsync_core::model::profile::{Cart, CustomerProfile, Transaction};
 use fieldsync_core::{Error as CoreError, ValidationReason};
 use serde_json::{Map, Value};
 
@@ -90,6 +91,84 @@ pub async fn put_profile(
         })
         .await?;
     Ok(Json(stored))
+}
+
+/// The body with the path's customer id (it may be left out; when given it
+/// must be the path's) and without the fields the server sets.
+fn with_customer_id(id: &str, mut body: Map<String, Value>) -> Result<Value> {
+    match body.get("customer_id") {
+        None | Some(Value::Null) => {
+            body.insert("customer_id".into(), Value::String(id.to_owned()));
+        }
+        Some(Value::String(given)) if given == id => {}
+        Some(_) => {
+            return Err(ApiError::validation(
+                "customer_id",
+                "must be the customer id of the path",
+            ));
+        }
+    }
+    body.remove("version");
+    Ok(Value::Object(body))
+}
+
+/// `GET /portal/v1/customers/{id}/cart`: the open cart.
+pub async fn get_cart(
+    State(state): State<AppState>,
+    Office(user): Office,
+    Path(id): Path<String>,
+) -> Result<Json<Cart>> {
+    state
+        .db
+        .read(move |tx| {
+            visible_customer(tx, &user, &id)?;
+            store::get_cart(tx, &id)?
+                .filter(|(_, deleted, _)| !deleted)
+                .map(|(cart, _, _)| cart)
+                .ok_or_else(|| ApiError::NotFound(format!("cart of customer {id}")))
+        })
+        .await
+        .map(Json)
+}
+
+/// `PUT /portal/v1/customers/{id}/cart`: opens or replaces the customer's
+/// open cart (core's `Cart::validate`); `version` is the server's.
+pub async fn put_cart(
+    State(state): State<AppState>,
+    Office(user): Office,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Json<Cart>> {
+    let cart: Cart = serde_json::from_value(with_customer_id(&id, body)?)
+        .map_err(|e| ApiError::validation("body", e.to_string()))?;
+    cart.validate()?;
+    let stored = state
+        .db
+        .write(move |tx| {
+            let customer = visible_customer(tx, &user, &id)?;
+            store::put_cart(tx, &customer, cart, None)
+        })
+        .await?;
+    Ok(Json(stored))
+}
+
+/// `DELETE /portal/v1/customers/{id}/cart`: the cart was checked out or
+/// emptied; answers it at its tombstone's version, the feed says `op:
+/// delete`.
+pub async fn delete_cart(
+    State(state): State<AppState>,
+    Office(user): Office,
+    Path(id): Path<String>,
+) -> Result<Json<Cart>> {
+    Ok(Json(
+        state
+            .db
+            .write(move |tx| {
+                let customer = visible_customer(tx, &user, &id)?;
+                store::delete_cart(tx, &customer.id, None)
+            })
+            .await?,
+    ))
 }
 
 /// Reads the batch; a shape error names the entry (`[3]`) it is in.

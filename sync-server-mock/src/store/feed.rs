@@ -4,7 +4,7 @@
 //! A user sees the segments, picklist values and customer segments of scope
 //! `ALL` or of their organization, their organization, their own profile,
 //! and the customers of their organization with their profiles,
-//! transactions and static segment memberships. Entities they could see and no longer can come as
+//! transactions, open carts and static segment memberships. Entities they could see and no longer can come as
 //! deletes (from `visibility_losses`). After the user moved to another
 //! organization the feed restarts from the beginning for the new one and
 //! also deletes what only the previous organization saw (`prev_org`).
@@ -135,6 +135,13 @@ const ARMS: &[(&str, &str, &str, u8, &str)] = &[
         "seq > ?1 AND organization_id = ?2",
     ),
     (
+        "'carts'",
+        "carts",
+        "customer_id",
+        0,
+        "seq > ?1 AND organization_id = ?2",
+    ),
+    (
         "collection",
         "visibility_losses",
         "entity_id",
@@ -194,6 +201,13 @@ const ARMS: &[(&str, &str, &str, u8, &str)] = &[
         "'transactions'",
         "transactions",
         "id",
+        1,
+        "?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4",
+    ),
+    (
+        "'carts'",
+        "carts",
+        "customer_id",
         1,
         "?4 IS NOT NULL AND seq > ?1 AND organization_id = ?4",
     ),
@@ -400,6 +414,10 @@ fn render(
         Collection::Transactions => {
             let (t, deleted, _) = profiles::get_transaction(conn, &id)?.ok_or_else(missing)?;
             (t.version, deleted, serde_json::value::to_raw_value(&t)?)
+        }
+        Collection::Carts => {
+            let (c, deleted, _) = profiles::get_cart(conn, &id)?.ok_or_else(missing)?;
+            (c.version, deleted, serde_json::value::to_raw_value(&c)?)
         }
         Collection::Unknown => return Err(missing()),
     };

@@ -1,6 +1,7 @@
-//! What the Portal (CRM, loyalty, POS) knows of customers beyond the account
-//! fields: profiles (core's `CustomerProfile`) and purchase transactions
-//! (core's `Transaction`). Read-only for devices; the feed carries them to
+//! What the Portal (CRM, loyalty, POS, web shop) knows of customers beyond
+//! the account fields: profiles (core's `CustomerProfile`), purchase
+//! transactions (core's `Transaction`) and open shopping carts (core's
+//! `Cart`). Read-only for devices; the feed carries them to
 //! the devices of the customer's organization.
 //!
 //! Rows carry the customer's organization so the feed reads them from an
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldsync_core::model::RemoteCustomer;
-use fieldsync_core::model::profile::{CustomerProfile, Transaction, TransactionKind};
+use fieldsync_core::model::profile::{Cart, CustomerProfile, Transaction, TransactionKind};
 use fieldsync_core::protocol::CustomerSegmentMembership;
 use fieldsync_core::sync::Collection;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -84,7 +85,8 @@ pub fn put_profile(
 pub fn get_transaction(conn: &Connection, id: &str) -> Result<Option<(Transaction, bool, String)>> {
     Ok(conn
         .prepare_cached(
-            "SELECT customer_id, date, amount, kind, version, deleted, organization_id
+            "SELECT customer_id, date, amount, kind, version, deleted, organization_id,
+                    business_unit_id, partner_id
              FROM transactions WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -102,6 +104,8 @@ pub fn get_transaction(conn: &Connection, id: &str) -> Result<Option<(Transactio
                             format!("stored transaction kind {kind} is invalid").into(),
                         )
                     })?,
+                    business_unit_id: r.get(7)?,
+                    partner_id: r.get(8)?,
                     version: r.get(4)?,
                 },
                 r.get(5)?,
@@ -132,12 +136,13 @@ pub fn put_transactions(conn: &Connection, batch: &[(&Transaction, &str)]) -> Re
     let first = reserve_seq(conn, batch.len() as i64)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO transactions (id, customer_id, organization_id, date, amount, kind,
-             version, deleted, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, ?7)
+             version, deleted, seq, business_unit_id, partner_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET customer_id = excluded.customer_id,
              organization_id = excluded.organization_id, date = excluded.date,
              amount = excluded.amount, kind = excluded.kind, version = version + 1,
-             deleted = 0, seq = excluded.seq
+             deleted = 0, seq = excluded.seq, business_unit_id = excluded.business_unit_id,
+             partner_id = excluded.partner_id
          RETURNING version",
     )?;
     for (i, (t, org)) in batch.iter().enumerate() {
@@ -149,7 +154,9 @@ pub fn put_transactions(conn: &Connection, batch: &[(&Transaction, &str)]) -> Re
                 t.date,
                 t.amount,
                 t.kind.code(),
-                first + i as i64
+                first + i as i64,
+                t.business_unit_id,
+                t.partner_id
             ],
             |r| r.get(0),
         )?;
@@ -174,10 +181,10 @@ pub fn insert_new_transactions(conn: &Connection, batch: &[(&Transaction, &str)]
     }
     let first = reserve_seq(conn, batch.len() as i64)?;
     let sql = |rows: usize| {
-        let values = vec!["(?, ?, ?, ?, ?, ?, 1, 0, ?)"; rows].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?)"; rows].join(", ");
         format!(
             "INSERT INTO transactions (id, customer_id, organization_id, date, amount, kind,
-                 version, deleted, seq) VALUES {values}"
+                 version, deleted, seq, business_unit_id, partner_id) VALUES {values}"
         )
     };
     let full = sql(ROWS_PER_INSERT);
@@ -192,7 +199,7 @@ pub fn insert_new_transactions(conn: &Connection, batch: &[(&Transaction, &str)]
         let seqs: Vec<i64> = (0..chunk.len())
             .map(|i| first + (c * ROWS_PER_INSERT + i) as i64)
             .collect();
-        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 9);
         for (i, (t, org)) in chunk.iter().enumerate() {
             values.push(&t.id);
             values.push(&t.customer_id);
@@ -201,6 +208,8 @@ pub fn insert_new_transactions(conn: &Connection, batch: &[(&Transaction, &str)]
             values.push(&t.amount);
             values.push(&kinds[i]);
             values.push(&seqs[i]);
+            values.push(&t.business_unit_id);
+            values.push(&t.partner_id);
         }
         stmt.execute(values.as_slice())?;
     }
@@ -228,6 +237,90 @@ pub fn delete_transaction(
     })
 }
 
+/// A stored cart, whether it is a tombstone, and its organization.
+pub fn get_cart(conn: &Connection, customer_id: &str) -> Result<Option<(Cart, bool, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT value, items, updated_on, abandoned, version, deleted, organization_id
+             FROM carts WHERE customer_id = ?1",
+        )?
+        .query_row([customer_id], |r| {
+            Ok((
+                Cart {
+                    customer_id: customer_id.to_owned(),
+                    value: r.get(0)?,
+                    items: r.get(1)?,
+                    updated_on: r.get(2)?,
+                    abandoned: r.get(3)?,
+                    version: r.get(4)?,
+                },
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .optional()?)
+}
+
+/// Replaces the open cart of `customer` (validated by the caller) in a new
+/// version (a checked-out one reopens); `seq` is taken here unless given.
+pub fn put_cart(
+    conn: &Connection,
+    customer: &RemoteCustomer,
+    cart: Cart,
+    seq: Option<i64>,
+) -> Result<Cart> {
+    let seq = match seq {
+        Some(s) => s,
+        None => next_seq(conn)?,
+    };
+    let version: i64 = conn
+        .prepare_cached(
+            "INSERT INTO carts (customer_id, organization_id, value, items, updated_on, abandoned,
+                 version, deleted, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, ?7)
+             ON CONFLICT(customer_id) DO UPDATE SET organization_id = excluded.organization_id,
+                 value = excluded.value, items = excluded.items, updated_on = excluded.updated_on,
+                 abandoned = excluded.abandoned, version = version + 1, deleted = 0,
+                 seq = excluded.seq
+             RETURNING version",
+        )?
+        .query_row(
+            params![
+                customer.id,
+                customer.organization_id,
+                cart.value,
+                cart.items,
+                cart.updated_on,
+                cart.abandoned,
+                seq
+            ],
+            |r| r.get(0),
+        )?;
+    Ok(Cart {
+        customer_id: customer.id.clone(),
+        version,
+        ..cart
+    })
+}
+
+/// Closes the open cart of a customer of `visible_to` (any when `None`):
+/// checked out or emptied. Keeps a tombstone in a new version, which it
+/// answers.
+pub fn delete_cart(conn: &Connection, customer_id: &str, visible_to: Option<&str>) -> Result<Cart> {
+    let (cart, _, _) = get_cart(conn, customer_id)?
+        .filter(|(_, deleted, org)| !deleted && visible_to.is_none_or(|v| v == org))
+        .ok_or_else(|| ApiError::NotFound(format!("cart of customer {customer_id}")))?;
+    let seq = next_seq(conn)?;
+    conn.prepare_cached(
+        "UPDATE carts SET deleted = 1, version = version + 1, seq = ?2 WHERE customer_id = ?1",
+    )?
+    .execute(params![customer_id, seq])?;
+    Ok(Cart {
+        version: cart.version + 1,
+        ..cart
+    })
+}
+
 /// The organization of every customer of `ids`, `None` for unknown ones,
 /// looked up once per id.
 pub fn customer_orgs<'a>(
@@ -245,7 +338,7 @@ pub fn customer_orgs<'a>(
     Ok(out)
 }
 
-/// Moves what belongs to a customer (profile, transactions, memberships)
+/// Moves what belongs to a customer (profile, transactions, cart, memberships)
 /// along with it from organization `old` to `new`: each takes a new seq so
 /// the new organization's devices get it, and `old`'s get deletes (for
 /// memberships: `member: false` upserts).
@@ -265,6 +358,14 @@ pub fn follow_customer(conn: &Connection, customer_id: &str, old: &str, new: &st
             Collection::CustomerProfiles,
             customer_id,
             "UPDATE customer_profiles SET organization_id = ?1, seq = ?2 WHERE customer_id = ?3",
+            &[customer_id],
+        )?;
+    }
+    if get_cart(conn, customer_id)?.is_some() {
+        touch(
+            Collection::Carts,
+            customer_id,
+            "UPDATE carts SET organization_id = ?1, seq = ?2 WHERE customer_id = ?3",
             &[customer_id],
         )?;
     }

@@ -153,7 +153,8 @@ CREATE TABLE IF NOT EXISTS customer_profiles (
 );
 CREATE INDEX IF NOT EXISTS customer_profiles_org_seq ON customer_profiles (organization_id, seq);
 
--- Purchase transactions (core's Transaction). organization_id is the
+-- Purchase transactions (core's Transaction), with the business unit and
+-- partner they were made at (NULL: not known). organization_id is the
 -- customer's. Deleted ones stay as tombstones.
 CREATE TABLE IF NOT EXISTS transactions (
     id              TEXT PRIMARY KEY,
@@ -162,9 +163,27 @@ CREATE TABLE IF NOT EXISTS transactions (
     date            TEXT NOT NULL,
     amount          REAL NOT NULL,
     kind            TEXT NOT NULL,
+    business_unit_id TEXT,
+    partner_id      TEXT,
     version         INTEGER NOT NULL,
     deleted         INTEGER NOT NULL DEFAULT 0,
     seq             INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS transactions_org_seq ON transactions (organization_id, seq);
 CREATE INDEX IF NOT EXISTS transactions_customer ON transactions (customer_id);
+
+-- Open shopping carts (core's Cart), one per customer, keyed by it. A cart
+-- checked out or emptied stays as a tombstone (deleted = 1) so devices
+-- hear of it. organization_id is the customer's.
+CREATE TABLE IF NOT EXISTS carts (
+    customer_id     TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    value           REAL NOT NULL,
+    items           INTEGER NOT NULL,
+    updated_on      TEXT NOT NULL,
+    abandoned       INTEGER NOT NULL,
+    version         INTEGER NOT NULL,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    seq             INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS carts_org_seq ON carts (organization_id, seq);

@@ -227,6 +227,21 @@ async fn every_documented_operation_answers_as_documented() {
         .delete("/portal/v1/transactions/tx-contract")
         .await
         .expect(200);
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-2/cart",
+            json!({"value": 10.5, "items": 2, "updated_on": "2026-01-31", "abandoned": true}),
+        )
+        .await
+        .expect(200);
+    admin
+        .get("/portal/v1/customers/cust-north-2/cart")
+        .await
+        .expect(200);
+    admin
+        .delete("/portal/v1/customers/cust-north-1/cart")
+        .await
+        .expect(200);
     let manager = anon.login("manager").await;
     let results = manager
         .push(json!([{
@@ -271,6 +286,7 @@ async fn every_documented_operation_answers_as_documented() {
         "customer_segment_members",
         "customer_profiles",
         "transactions",
+        "carts",
     ] {
         assert!(
             kinds.contains(&(collection.into(), "upsert".into())),
@@ -281,6 +297,7 @@ async fn every_documented_operation_answers_as_documented() {
     assert!(kinds.contains(&("picklist_values".into(), "delete".into())));
     assert!(kinds.contains(&("customer_segments".into(), "delete".into())));
     assert!(kinds.contains(&("transactions".into(), "delete".into())));
+    assert!(kinds.contains(&("carts".into(), "delete".into())));
     assert!(!kinds.contains(&("customer_segment_members".into(), "delete".into())));
 
     admin.get("/admin/v1/faults").await.expect(200);

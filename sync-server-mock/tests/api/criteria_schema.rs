@@ -315,6 +315,83 @@ fn the_schema_agrees_with_parse_at_the_edges() {
             None,
             false,
         ),
+        // The last criteria families: carts, business units and partners.
+        (
+            json!({"attribute": "cart.value", "op": "between", "min": 0, "max": 1e12}),
+            None,
+            true,
+        ),
+        (
+            json!({"attribute": "cart.value", "op": "between", "min": -0.01}),
+            None,
+            false,
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "in", "values": [0, 100000]}),
+            None,
+            true,
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "equals", "value": 100001}),
+            None,
+            false,
+        ),
+        (
+            json!({"attribute": "cart.age", "op": "between", "max": 36601}),
+            None,
+            false,
+        ),
+        (
+            json!({"attribute": "cart.age", "op": "between", "min": 9, "max": 3}),
+            Some(Exception::MaxBelowMin),
+            false,
+        ),
+        (
+            json!({"attribute": "cart.open", "op": "equals", "value": false}),
+            None,
+            true,
+        ),
+        (
+            json!({"attribute": "cart.abandoned", "op": "in", "values": [true]}),
+            None,
+            false,
+        ),
+        (
+            json!({"attribute": "cart.updated_on", "op": "within_last_days", "days": 3}),
+            None,
+            true,
+        ),
+        (
+            json!({"attribute": "business_unit_id", "op": "in", "values": ["bu-1", "bu-2"]}),
+            None,
+            true,
+        ),
+        (
+            json!({"purchases": "sum", "business_units": ["bu-1"], "partners": null, "op": "exists"}),
+            None,
+            true,
+        ),
+        (
+            json!({"purchases": "count", "business_units": [], "op": "exists"}),
+            None,
+            false,
+        ),
+        (
+            json!({"purchases": "count", "partners": ["pt-1", "pt-1"], "op": "exists"}),
+            None,
+            false,
+        ),
+        (
+            json!({"purchases": "last_date", "partners": ["pt 1"], "op": "exists"}),
+            None,
+            false,
+        ),
+        (
+            json!({"purchases": "count", "business_units": vec!["bu"; 501], "op": "exists"}),
+            None,
+            false,
+        ),
+        (json!({"event": "visit", "partners": ["pt-1"]}), None, false),
     ];
     for (v, exception, accepted) in cases {
         let outcome = judge(&v).unwrap_or_else(|msg| panic!("{msg}"));
@@ -381,6 +458,18 @@ fn score() -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// Numbers at and around the bounds 0 and `max` of a cart figure.
+fn bounded(max: f64) -> BoxedStrategy<Value> {
+    prop_oneof![
+        3 => select(vec![
+            json!(0), json!(-0.0), json!(-1), json!(-0.001), json!(1), json!(2.5), json!(max),
+            json!(max + 1.0), json!(max as i64), json!(max as i64 + 1), json!(max - 0.5),
+        ]),
+        1 => number(),
+    ]
+    .boxed()
+}
+
 fn days() -> BoxedStrategy<Value> {
     prop_oneof![
         3 => (1u32..=36_600).prop_map(Value::from),
@@ -430,6 +519,10 @@ enum Ty {
     Text,
     Number,
     Score,
+    /// Cart figures, each with its own bounds.
+    CartValue,
+    CartItems,
+    CartAge,
     Date,
     Boolean,
 }
@@ -450,6 +543,8 @@ fn attributes(ty: Ty) -> Vec<&'static str> {
             "source_id",
             "industry_id",
             "channel_id",
+            "business_unit_id",
+            "partner_id",
         ],
         Ty::Number => vec![
             "age",
@@ -459,6 +554,9 @@ fn attributes(ty: Ty) -> Vec<&'static str> {
             "total_spend",
         ],
         Ty::Score => vec!["rfm_recency", "rfm_frequency", "rfm_monetary"],
+        Ty::CartValue => vec!["cart.value"],
+        Ty::CartItems => vec!["cart.items"],
+        Ty::CartAge => vec!["cart.age"],
         Ty::Date => vec![
             "birth_date",
             "last_visit",
@@ -467,8 +565,9 @@ fn attributes(ty: Ty) -> Vec<&'static str> {
             "consent.sms",
             "consent.phone",
             "consent.post",
+            "cart.updated_on",
         ],
-        Ty::Boolean => vec!["loyalty_member"],
+        Ty::Boolean => vec!["loyalty_member", "cart.open", "cart.abandoned"],
     }
 }
 
@@ -501,8 +600,14 @@ fn comparison(ty: Ty) -> BoxedStrategy<Map<String, Value>> {
             }),
         ]
         .boxed(),
-        Ty::Number | Ty::Score => {
-            let num = if matches!(ty, Ty::Score) { score() } else { number() };
+        Ty::Number | Ty::Score | Ty::CartValue | Ty::CartItems | Ty::CartAge => {
+            let num = match ty {
+                Ty::Score => score(),
+                Ty::CartValue => bounded(1e12),
+                Ty::CartItems => bounded(100_000.0),
+                Ty::CartAge => bounded(36_600.0),
+                _ => number(),
+            };
             prop_oneof![
                 1 => exists,
                 3 => num.clone().prop_map(|v| object([("op", op("equals")), ("value", Some(v))])),
@@ -564,14 +669,38 @@ fn kinds() -> BoxedStrategy<Option<Value>> {
     .boxed()
 }
 
+/// `business_units` / `partners` of a purchases node.
+fn ids() -> BoxedStrategy<Option<Value>> {
+    prop_oneof![
+        3 => Just(None),
+        1 => Just(Some(Value::Null)),
+        3 => vec(id(), 0..4).prop_map(|ids| Some(Value::Array(ids))),
+        1 => vec(select(vec!["bu-1", "bu-2"]), 1..4).prop_map(|ids| Some(json!(ids))),
+        1 => select(vec![0usize, 500, 501]).prop_map(|n| {
+            Some(Value::Array((0..n).map(|i| json!(format!("bu-{i}"))).collect()))
+        }),
+        1 => any_value().prop_map(Some),
+    ]
+    .boxed()
+}
+
 /// A leaf node, right in shape (its operands may still be wrong).
 fn leaf() -> BoxedStrategy<Value> {
-    let attribute = select(vec![Ty::Text, Ty::Number, Ty::Score, Ty::Date, Ty::Boolean])
-        .prop_flat_map(|ty| (select(attributes(ty)), comparison(ty)))
-        .prop_map(|(code, mut m)| {
-            m.insert("attribute".into(), code.into());
-            Value::Object(m)
-        });
+    let attribute = select(vec![
+        Ty::Text,
+        Ty::Number,
+        Ty::Score,
+        Ty::CartValue,
+        Ty::CartItems,
+        Ty::CartAge,
+        Ty::Date,
+        Ty::Boolean,
+    ])
+    .prop_flat_map(|ty| (select(attributes(ty)), comparison(ty)))
+    .prop_map(|(code, mut m)| {
+        m.insert("attribute".into(), code.into());
+        Value::Object(m)
+    });
     let custom = select(vec![
         (Ty::Text, "text"),
         (Ty::Number, "number"),
@@ -589,15 +718,28 @@ fn leaf() -> BoxedStrategy<Value> {
         ("sum", Ty::Number),
         ("last_date", Ty::Date),
     ])
-    .prop_flat_map(|(measure, ty)| (Just(measure), window(), kinds(), comparison(ty)))
-    .prop_map(|(measure, window, kinds, mut m)| {
-        m.extend(object([
-            ("purchases", Some(measure.into())),
-            ("window", window),
-            ("kinds", kinds),
-        ]));
-        Value::Object(m)
-    });
+    .prop_flat_map(|(measure, ty)| {
+        (
+            Just(measure),
+            window(),
+            kinds(),
+            ids(),
+            ids(),
+            comparison(ty),
+        )
+    })
+    .prop_map(
+        |(measure, window, kinds, business_units, partners, mut m)| {
+            m.extend(object([
+                ("purchases", Some(measure.into())),
+                ("window", window),
+                ("kinds", kinds),
+                ("business_units", business_units),
+                ("partners", partners),
+            ]));
+            Value::Object(m)
+        },
+    );
     let event = (
         select(vec!["visit", "complaint", "event_attended", "click"]),
         window(),
@@ -631,7 +773,7 @@ enum Slip {
     Replace(Index, Value),
 }
 
-const KEYS: [&str; 25] = [
+const KEYS: [&str; 27] = [
     "all",
     "any",
     "not",
@@ -657,6 +799,8 @@ const KEYS: [&str; 25] = [
     "action",
     "last_days",
     "Value",
+    "business_units",
+    "partners",
 ];
 
 fn slip() -> BoxedStrategy<Slip> {

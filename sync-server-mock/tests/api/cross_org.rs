@@ -3,8 +3,8 @@
 //! router (`sync_server_mock::routes()`, the list the router is built
 //! from, so a new route fails here until it is walked) and calls it as a
 //! technician, a manager and an admin of org-north against org-south's
-//! customers, profiles, transactions, marketing segment, picklist value and
-//! customer segments.
+//! customers, profiles, carts, transactions, marketing segment, picklist
+//! value and customer segments.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +56,13 @@ async fn snapshot(
                 .expect(200),
         );
     }
+    take(
+        "cart",
+        admin
+            .get("/portal/v1/customers/cust-south-1/cart")
+            .await
+            .expect(200),
+    );
     take(
         "segments",
         admin.get("/portal/v1/marketing-segments").await.expect(200),
@@ -179,6 +186,16 @@ fn requests(method: &str, template: &str, cs: &str, value: &str) -> Vec<(String,
             format!("/portal/v1/customers/{SOUTH_CUSTOMER}/profile"),
             Some(json!({"city": "Taken"})),
         )],
+        ("GET", "/portal/v1/customers/{id}/cart") => {
+            vec![(format!("/portal/v1/customers/{SOUTH_CUSTOMER}/cart"), None)]
+        }
+        ("PUT", "/portal/v1/customers/{id}/cart") => vec![(
+            format!("/portal/v1/customers/{SOUTH_CUSTOMER}/cart"),
+            Some(json!({"value": 1, "items": 1, "updated_on": "2026-01-31"})),
+        )],
+        ("DELETE", "/portal/v1/customers/{id}/cart") => {
+            vec![(format!("/portal/v1/customers/{SOUTH_CUSTOMER}/cart"), None)]
+        }
         ("POST", "/portal/v1/transactions") => vec![
             (p("/portal/v1/transactions"), Some(new_south_tx)),
             // Overwriting org-south's transaction by its id.

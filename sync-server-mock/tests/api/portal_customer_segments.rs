@@ -588,6 +588,203 @@ async fn transactions_are_stored_replaced_and_deleted() {
     assert_eq!(after.len(), 2, "nothing more");
 }
 
+#[tokio::test]
+async fn carts_are_opened_replaced_and_closed_through_the_feed() {
+    let (_server, api) = demo().await;
+    let admin = api.login("admin").await;
+    let manager = api.login("manager").await;
+    let tech = api.login("tech").await;
+    let (first, cursor) = tech.pull_all(None, 500).await;
+    // The demo's open carts of org-north: a fresh one and an abandoned one.
+    let carts: Vec<(&str, bool)> = of(&first, "carts", None)
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap(),
+                c["data"]["abandoned"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(carts, [("cust-north-1", false), ("cust-north-3", true)]);
+    // Home business units and where purchases were made travel too.
+    let profile = &of(&first, "customer_profiles", Some("cust-north-2"))[0]["data"];
+    assert_eq!(
+        (&profile["business_unit_id"], &profile["partner_id"]),
+        (&json!("bu-praha"), &json!("pt-wholesale"))
+    );
+    let bought_online = of(&first, "transactions", Some("tx-demo-03"));
+    assert_eq!(bought_online[0]["data"]["business_unit_id"], "bu-web");
+
+    let stored = admin
+        .put(
+            "/portal/v1/customers/cust-north-2/cart",
+            json!({"value": 42.5, "items": 2, "updated_on": "2026-11-20", "version": 77}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        stored,
+        json!({"customer_id": "cust-north-2", "value": 42.5, "items": 2,
+               "updated_on": "2026-11-20", "abandoned": false, "version": 1})
+    );
+    let replaced = manager
+        .put(
+            "/portal/v1/customers/cust-north-2/cart",
+            json!({"customer_id": "cust-north-2", "value": 50, "items": 3,
+                   "updated_on": "2026-11-21", "abandoned": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(replaced["version"], 2);
+    assert_eq!(
+        admin
+            .get("/portal/v1/customers/cust-north-2/cart")
+            .await
+            .expect(200),
+        replaced
+    );
+    admin
+        .delete("/portal/v1/customers/cust-north-1/cart")
+        .await
+        .expect(200);
+    let (changes, _) = tech.pull_all(Some(&cursor), 500).await;
+    let got: Vec<(&str, &str, &str, i64)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["collection"].as_str().unwrap(),
+                c["id"].as_str().unwrap(),
+                c["op"].as_str().unwrap(),
+                c["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("carts", "cust-north-2", "upsert", 2),
+            ("carts", "cust-north-1", "delete", 2)
+        ]
+    );
+    // Closed: not found, and closing again is not found either.
+    admin
+        .get("/portal/v1/customers/cust-north-1/cart")
+        .await
+        .expect_error(404, "not_found", None);
+    admin
+        .delete("/portal/v1/customers/cust-north-1/cart")
+        .await
+        .expect_error(404, "not_found", None);
+    // A closed cart opens again in a newer version.
+    let reopened = admin
+        .put(
+            "/portal/v1/customers/cust-north-1/cart",
+            json!({"value": 1, "items": 1, "updated_on": "2026-11-22"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(reopened["version"], 3);
+
+    // core's Cart::validate decides; errors name the field.
+    let cases = [
+        (
+            json!({"value": -1, "items": 1, "updated_on": "2026-11-22"}),
+            "value",
+        ),
+        (
+            json!({"value": 1e13, "items": 1, "updated_on": "2026-11-22"}),
+            "value",
+        ),
+        (
+            json!({"value": 1, "items": -1, "updated_on": "2026-11-22"}),
+            "items",
+        ),
+        (
+            json!({"value": 1, "items": 100_001, "updated_on": "2026-11-22"}),
+            "items",
+        ),
+        (json!({"value": 1, "items": 1}), "body"),
+        (
+            json!({"value": 1, "items": 1, "updated_on": "22.11.2026"}),
+            "body",
+        ),
+        (
+            json!({"customer_id": "cust-north-3", "value": 1, "items": 1, "updated_on": "2026-11-22"}),
+            "customer_id",
+        ),
+    ];
+    for (body, field) in cases {
+        admin
+            .put("/portal/v1/customers/cust-north-2/cart", body.clone())
+            .await
+            .expect_error(422, "validation", Some(field));
+    }
+    // Managers see their own organization's customers only.
+    let cart = json!({"value": 1, "items": 1, "updated_on": "2026-11-22"});
+    manager
+        .put("/portal/v1/customers/cust-south-1/cart", cart.clone())
+        .await
+        .expect_error(404, "not_found", None);
+    manager
+        .delete("/portal/v1/customers/cust-south-1/cart")
+        .await
+        .expect_error(404, "not_found", None);
+    admin
+        .put("/portal/v1/customers/cust-nope/cart", cart)
+        .await
+        .expect_error(404, "not_found", None);
+    tech.get("/portal/v1/customers/cust-north-2/cart")
+        .await
+        .expect_error(403, "forbidden", None);
+}
+
+#[tokio::test]
+async fn transactions_and_profiles_carry_business_units_and_partners() {
+    let (_server, api) = demo().await;
+    let admin = api.login("admin").await;
+    let tech = api.login("tech").await;
+    let (_, cursor) = tech.pull_all(None, 500).await;
+    admin
+        .post(
+            "/portal/v1/transactions",
+            json!([{"id": "t-bu", "customer_id": "cust-north-4", "date": "2026-11-01", "amount": 5,
+                    "kind": "in_store", "business_unit_id": "bu-ostrava", "partner_id": "pt-1"}]),
+        )
+        .await
+        .expect(200);
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-4/profile",
+            json!({"city": "Ostrava", "business_unit_id": "bu-ostrava", "partner_id": "pt-1"}),
+        )
+        .await
+        .expect(200);
+    let (changes, _) = tech.pull_all(Some(&cursor), 500).await;
+    let tx = &of(&changes, "transactions", Some("t-bu"))[0]["data"];
+    assert_eq!(
+        (&tx["business_unit_id"], &tx["partner_id"]),
+        (&json!("bu-ostrava"), &json!("pt-1"))
+    );
+    let profile = &of(&changes, "customer_profiles", Some("cust-north-4"))[0]["data"];
+    assert_eq!(profile["business_unit_id"], "bu-ostrava");
+    // Ids are checked as ids (core's validation), naming the entry.
+    admin
+        .post(
+            "/portal/v1/transactions",
+            json!([{"id": "t-bu2", "customer_id": "cust-north-4", "date": "2026-11-01", "amount": 5,
+                    "kind": "in_store", "business_unit_id": "bu ostrava"}]),
+        )
+        .await
+        .expect_error(422, "validation", Some("[0].business_unit_id"));
+    admin
+        .put(
+            "/portal/v1/customers/cust-north-4/profile",
+            json!({"partner_id": " "}),
+        )
+        .await
+        .expect_error(422, "validation", Some("partner_id"));
+}
+
 fn membership(op: &str, segment: &str, customer: &str) -> Mutation {
     let Value::Object(changes) = json!({"segment_id": segment, "customer_id": customer}) else {
         unreachable!()

@@ -91,12 +91,13 @@ async fn the_first_page_counts_what_remains_per_collection() {
             "picklist_values"
         ]
     );
-    assert_eq!(page["remaining"], 39);
+    assert_eq!(page["remaining"], 41);
     assert_eq!(
         page["remaining_by_collection"],
         json!({"segments": 2, "picklist_values": 8, "customers": 4,
                "organizations": 0, "profile": 0, "customer_segments": 4,
-               "customer_segment_members": 1, "customer_profiles": 4, "transactions": 16})
+               "customer_segment_members": 1, "customer_profiles": 4, "transactions": 16,
+               "carts": 2})
     );
     let cursor = page["cursor"].as_str().unwrap();
     let (rest, _) = tech.pull_all(Some(cursor), 500).await;
@@ -181,6 +182,7 @@ async fn pages_have_no_gaps_or_duplicates_and_count_what_remains() {
             "customer_segment_members",
             "customer_profiles",
             "transactions",
+            "carts",
         ] {
             expected.entry(c.to_owned()).or_default();
         }
@@ -329,13 +331,14 @@ async fn entities_out_of_sight_come_as_deletes_and_back_as_upserts() {
             )
         })
         .collect();
-    // The customer's profile and transactions go with it.
+    // The customer's profile, cart and transactions go with it.
     assert_eq!(
         ops,
         [
             ("segments", "seg-retail", "delete"),
             ("customers", "cust-north-3", "delete"),
             ("customer_profiles", "cust-north-3", "delete"),
+            ("carts", "cust-north-3", "delete"),
             ("transactions", "tx-demo-11", "delete"),
         ]
     );
@@ -352,12 +355,15 @@ async fn entities_out_of_sight_come_as_deletes_and_back_as_upserts() {
             ("seg-retail", "upsert"),
             ("cust-north-3", "upsert"),
             ("cust-north-3", "upsert"),
+            ("cust-north-3", "upsert"),
             ("tx-demo-11", "upsert"),
         ]
     );
     assert_eq!(s[1]["data"]["organization_id"], "org-south");
     assert_eq!(s[2]["collection"], "customer_profiles");
-    assert_eq!(s[3]["data"]["customer_id"], "cust-north-3");
+    assert_eq!(s[3]["collection"], "carts");
+    assert_eq!(s[3]["data"]["abandoned"], true);
+    assert_eq!(s[4]["data"]["customer_id"], "cust-north-3");
 
     // Back to everyone: an upsert, and no stale delete alongside it.
     admin

@@ -44,6 +44,8 @@ impl Criteria {
                 measure,
                 window,
                 kinds,
+                business_units,
+                partners,
                 test,
             } => {
                 let mut obj = test_json(test);
@@ -56,6 +58,12 @@ impl Criteria {
                         "kinds".into(),
                         kinds.iter().map(|k| Value::from(k.code())).collect(),
                     );
+                }
+                if !business_units.is_empty() {
+                    obj.insert("business_units".into(), json!(business_units));
+                }
+                if !partners.is_empty() {
+                    obj.insert("partners".into(), json!(partners));
                 }
                 Value::Object(obj)
             }

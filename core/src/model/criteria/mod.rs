@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use super::profile::{ConsentKind, EventKind, TransactionKind};
+use super::profile::{ConsentKind, EventKind, MAX_CART_ITEMS, TransactionKind};
 
 /// Deepest nesting of `all`/`any`/`not` accepted.
 pub const MAX_CRITERIA_DEPTH: usize = 12;
@@ -23,6 +23,9 @@ pub const MAX_CRITERIA_NODES: usize = 200;
 pub const MAX_IN_VALUES: usize = 500;
 /// Longest "within the last N days" window (about 100 years).
 pub const MAX_DAYS: u32 = 36_600;
+/// Largest cart value a criterion may name, in major units (a cart's value
+/// is at most `profile::MAX_TRANSACTION_AMOUNT`).
+pub const MAX_CART_VALUE: i64 = 1_000_000_000_000;
 
 /// A criteria tree, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,11 +47,14 @@ pub enum Criteria {
         test: Test,
     },
     /// An aggregate over the customer's purchase transactions in a window,
-    /// optionally of some transaction types only.
+    /// optionally of some transaction types only, and optionally only those
+    /// made at some business units or partners (empty: any).
     Purchases {
         measure: Measure,
         window: Window,
         kinds: Vec<TransactionKind>,
+        business_units: Vec<String>,
+        partners: Vec<String>,
         test: Test,
     },
     /// The customer has an event of this kind in the window.
@@ -127,10 +133,27 @@ pub enum Attribute {
     LoyaltyMember,
     /// The date the consent was given; `exists` means granted.
     Consent(ConsentKind),
+    /// The customer's home business unit (profile).
+    BusinessUnitId,
+    /// The customer's home partner (profile).
+    PartnerId,
+    /// Whether the customer has an open shopping cart (every customer has
+    /// this value: false without a cart).
+    CartOpen,
+    /// The open cart's value, in the currency's major unit.
+    CartValue,
+    /// The number of items in the open cart.
+    CartItems,
+    /// Whole days since the open cart was last changed.
+    CartAge,
+    /// Whether the open cart is abandoned (the Portal decides).
+    CartAbandoned,
+    /// The day the open cart was last changed.
+    CartUpdatedOn,
 }
 
 impl Attribute {
-    pub const ALL: [Attribute; 29] = [
+    pub const ALL: [Attribute; 37] = [
         Self::Name,
         Self::Gender,
         Self::City,
@@ -160,6 +183,14 @@ impl Attribute {
         Self::Consent(ConsentKind::Sms),
         Self::Consent(ConsentKind::Phone),
         Self::Consent(ConsentKind::Post),
+        Self::BusinessUnitId,
+        Self::PartnerId,
+        Self::CartOpen,
+        Self::CartValue,
+        Self::CartItems,
+        Self::CartAge,
+        Self::CartAbandoned,
+        Self::CartUpdatedOn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -193,6 +224,14 @@ impl Attribute {
             Self::Consent(ConsentKind::Sms) => "consent.sms",
             Self::Consent(ConsentKind::Phone) => "consent.phone",
             Self::Consent(ConsentKind::Post) => "consent.post",
+            Self::BusinessUnitId => "business_unit_id",
+            Self::PartnerId => "partner_id",
+            Self::CartOpen => "cart.open",
+            Self::CartValue => "cart.value",
+            Self::CartItems => "cart.items",
+            Self::CartAge => "cart.age",
+            Self::CartAbandoned => "cart.abandoned",
+            Self::CartUpdatedOn => "cart.updated_on",
         }
     }
 
@@ -214,10 +253,14 @@ impl Attribute {
             | Self::StatusId
             | Self::SourceId
             | Self::IndustryId
-            | Self::ChannelId => ValueType::Text,
-            Self::BirthDate | Self::LastVisit | Self::LastPurchase | Self::Consent(_) => {
-                ValueType::Date
-            }
+            | Self::ChannelId
+            | Self::BusinessUnitId
+            | Self::PartnerId => ValueType::Text,
+            Self::BirthDate
+            | Self::LastVisit
+            | Self::LastPurchase
+            | Self::Consent(_)
+            | Self::CartUpdatedOn => ValueType::Date,
             Self::Age
             | Self::LoyaltyPoints
             | Self::ActiveVouchers
@@ -225,9 +268,31 @@ impl Attribute {
             | Self::TotalSpend
             | Self::RfmRecency
             | Self::RfmFrequency
-            | Self::RfmMonetary => ValueType::Number,
-            Self::LoyaltyMember => ValueType::Boolean,
+            | Self::RfmMonetary
+            | Self::CartValue
+            | Self::CartItems
+            | Self::CartAge => ValueType::Number,
+            Self::LoyaltyMember | Self::CartOpen | Self::CartAbandoned => ValueType::Boolean,
         }
+    }
+
+    /// The bounds a number operand of this attribute must keep: a value
+    /// outside can never match and is a mistake in the definition (RFM
+    /// scores run from 1 to 5; cart figures are never negative).
+    pub fn number_range(self) -> Option<(i64, i64)> {
+        match self {
+            Self::RfmRecency | Self::RfmFrequency | Self::RfmMonetary => Some((1, 5)),
+            Self::CartValue => Some((0, MAX_CART_VALUE)),
+            Self::CartItems => Some((0, MAX_CART_ITEMS)),
+            Self::CartAge => Some((0, i64::from(MAX_DAYS))),
+            _ => None,
+        }
+    }
+
+    /// Compared in minor currency units (operands are in major units and
+    /// compared to the cent).
+    pub fn is_money(self) -> bool {
+        matches!(self, Self::TotalSpend | Self::CartValue)
     }
 
     /// RFM scores run from 1 to 5.
@@ -377,7 +442,7 @@ impl Criteria {
         self.visit(&mut |c| {
             found |= match c {
                 Criteria::Attribute { attribute, test } => {
-                    *attribute == Attribute::Age || relative_test(test)
+                    matches!(attribute, Attribute::Age | Attribute::CartAge) || relative_test(test)
                 }
                 Criteria::Custom { test, .. } => relative_test(test),
                 Criteria::Purchases { window, test, .. } => {

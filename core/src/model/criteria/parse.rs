@@ -118,8 +118,8 @@ impl Parser {
             "attribute" => {
                 let attribute = node.code("attribute", Attribute::from_code)?;
                 let test = node.test(attribute.value_type())?;
-                if attribute.is_rfm() {
-                    node.check_rfm_range(&test)?;
+                if let Some((min, max)) = attribute.number_range() {
+                    node.check_range(&test, min, max)?;
                 }
                 Criteria::Attribute { attribute, test }
             }
@@ -135,11 +135,15 @@ impl Parser {
                 })?;
                 let window = node.window()?;
                 let kinds = node.transaction_kinds()?;
+                let business_units = node.ids("business_units")?;
+                let partners = node.ids("partners")?;
                 let test = node.test(measure.value_type())?;
                 Criteria::Purchases {
                     measure,
                     window,
                     kinds,
+                    business_units,
+                    partners,
                     test,
                 }
             }
@@ -286,6 +290,25 @@ impl Node<'_> {
         Ok(kinds)
     }
 
+    /// An optional list of ids (absent: empty), each an id, without
+    /// duplicates, at most [`MAX_IN_VALUES`]; present but empty is refused
+    /// (it would match nothing, surely a mistake).
+    fn ids(&mut self, key: &'static str) -> Result<Vec<String>> {
+        let path = self.at(key);
+        if self.get(key).is_none() {
+            return Ok(Vec::new());
+        }
+        let ids = self.list(key, |v, item_path| {
+            let id = text_value(v, item_path)?;
+            validate_id(item_path, &id)?;
+            Ok(id)
+        })?;
+        if let Some(i) = (1..ids.len()).find(|&i| ids[..i].contains(&ids[i])) {
+            return Err(invalid(format!("{path}[{i}]"), ValidationReason::Duplicate));
+        }
+        Ok(ids)
+    }
+
     /// The comparison of this node (`op` and its operands) for values of
     /// type `ty`.
     fn test(&mut self, ty: ValueType) -> Result<Test> {
@@ -382,10 +405,11 @@ impl Node<'_> {
             .collect()
     }
 
-    /// RFM scores are 1 to 5: a bound outside can never match and is a
+    /// Number operands within `min..=max` (see `Attribute::number_range`):
+    /// a bound outside can never match, or matches everyone, and is a
     /// mistake in the definition.
-    fn check_rfm_range(&self, test: &Test) -> Result<()> {
-        let in_range = |v: f64| (1.0..=5.0).contains(&v);
+    fn check_range(&self, test: &Test, min: i64, max: i64) -> Result<()> {
+        let in_range = |v: f64| (min as f64..=max as f64).contains(&v);
         let bad = match test {
             Test::Number(NumberTest::Equals(v)) => (!in_range(*v)).then(|| self.at("value")),
             Test::Number(NumberTest::In(vs)) => vs
@@ -404,10 +428,7 @@ impl Node<'_> {
             _ => None,
         };
         match bad {
-            Some(path) => Err(invalid(
-                path,
-                ValidationReason::OutOfRange { min: 1, max: 5 },
-            )),
+            Some(path) => Err(invalid(path, ValidationReason::OutOfRange { min, max })),
             None => Ok(()),
         }
     }

@@ -296,3 +296,189 @@ fn segment_drafts_are_validated() {
         "criteria.has_badge"
     );
 }
+
+/// Shopping cart criteria and the settings of partners and business units
+/// (seed 003's last two families): every form parses and writes back, and
+/// every mistake is refused at its path.
+#[test]
+fn cart_and_business_unit_criteria() {
+    let tree = json!({"all": [
+        {"attribute": "cart.open", "op": "equals", "value": true},
+        {"attribute": "cart.value", "op": "between", "min": 50, "max": 99.9},
+        {"attribute": "cart.items", "op": "in", "values": [1, 2, 3]},
+        {"attribute": "cart.age", "op": "between", "min": 3},
+        {"attribute": "cart.abandoned", "op": "equals", "value": false},
+        {"attribute": "cart.updated_on", "op": "within_last_days", "days": 7},
+        {"attribute": "business_unit_id", "op": "in", "values": ["bu-brno", "bu-praha"]},
+        {"attribute": "partner_id", "op": "equals", "value": "pt-acme"},
+        {"purchases": "count", "business_units": ["bu-brno"], "op": "between", "min": 1},
+        {"purchases": "sum", "window": {"last_days": 90}, "kinds": ["in_store"],
+         "business_units": ["bu-brno", "bu-praha"], "partners": ["pt-acme"], "op": "between", "min": 100},
+        {"not": {"purchases": "last_date", "partners": ["pt-acme"], "op": "exists"}}
+    ]});
+    let parsed = Criteria::parse(&tree).unwrap();
+    assert_eq!(parsed.to_json(), tree);
+    assert_eq!(Criteria::parse(&parsed.to_json()).unwrap(), parsed);
+    // The cart's age moves with the day.
+    let age =
+        Criteria::parse(&json!({"attribute": "cart.age", "op": "equals", "value": 3})).unwrap();
+    assert!(age.uses_today() && !age.uses_rfm());
+    let home = Criteria::parse(&json!({"attribute": "business_unit_id", "op": "exists"})).unwrap();
+    assert!(!home.uses_today());
+    for (attribute, ty) in [
+        ("cart.open", ValueType::Boolean),
+        ("cart.value", ValueType::Number),
+        ("cart.items", ValueType::Number),
+        ("cart.age", ValueType::Number),
+        ("cart.abandoned", ValueType::Boolean),
+        ("cart.updated_on", ValueType::Date),
+        ("business_unit_id", ValueType::Text),
+        ("partner_id", ValueType::Text),
+    ] {
+        let a = Attribute::from_code(attribute).unwrap();
+        assert_eq!((a.code(), a.value_type()), (attribute, ty));
+    }
+
+    let cases = [
+        (
+            json!({"attribute": "cart.value", "op": "between", "min": -1}),
+            "criteria.min",
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: MAX_CART_VALUE,
+            },
+        ),
+        (
+            json!({"attribute": "cart.value", "op": "equals", "value": 2e12}),
+            "criteria.value",
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: MAX_CART_VALUE,
+            },
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "in", "values": [1, -2]}),
+            "criteria.values[1]",
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: crate::model::profile::MAX_CART_ITEMS,
+            },
+        ),
+        (
+            json!({"attribute": "cart.age", "op": "between", "min": 1, "max": 40_000}),
+            "criteria.max",
+            ValidationReason::OutOfRange {
+                min: 0,
+                max: i64::from(MAX_DAYS),
+            },
+        ),
+        (
+            json!({"attribute": "cart.age", "op": "between", "min": 9, "max": 2}),
+            "criteria.max",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "equals", "value": "three"}),
+            "criteria.value",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"attribute": "cart.abandoned", "op": "equals", "value": "yes"}),
+            "criteria.value",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"attribute": "cart.open", "op": "between", "min": 1}),
+            "criteria.op",
+            ValidationReason::UnknownCode,
+        ),
+        (
+            json!({"attribute": "cart.updated_on", "op": "after", "value": "2026-13-01"}),
+            "criteria.value",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"attribute": "cart.colour", "op": "exists"}),
+            "criteria.attribute",
+            ValidationReason::UnknownCode,
+        ),
+        (
+            json!({"all": [{"attribute": "business_unit_id", "op": "in", "values": ["bu-1", 7]}]}),
+            "criteria.all[0].values[1]",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"attribute": "partner_id", "op": "equals", "value": " "}),
+            "criteria.value",
+            ValidationReason::Blank,
+        ),
+        (
+            json!({"purchases": "count", "business_units": [], "op": "exists"}),
+            "criteria.business_units",
+            ValidationReason::Blank,
+        ),
+        (
+            json!({"purchases": "count", "business_units": "bu-1", "op": "exists"}),
+            "criteria.business_units",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"purchases": "count", "business_units": ["bu-1", "bu 2"], "op": "exists"}),
+            "criteria.business_units[1]",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"purchases": "count", "partners": ["pt-1", "pt-2", "pt-1"], "op": "exists"}),
+            "criteria.partners[2]",
+            ValidationReason::Duplicate,
+        ),
+        (
+            json!({"not": {"purchases": "sum", "partners": [3], "op": "exists"}}),
+            "criteria.not.partners[0]",
+            ValidationReason::Malformed,
+        ),
+        (
+            json!({"purchases": "count", "partners": vec!["pt"; MAX_IN_VALUES + 1], "op": "exists"}),
+            "criteria.partners",
+            ValidationReason::OutOfRange {
+                min: 1,
+                max: MAX_IN_VALUES as i64,
+            },
+        ),
+        (
+            json!({"purchases": "count", "business_unit": ["bu-1"], "op": "exists"}),
+            "criteria.business_unit",
+            ValidationReason::UnknownCode,
+        ),
+        (
+            json!({"event": "visit", "business_units": ["bu-1"]}),
+            "criteria.business_units",
+            ValidationReason::UnknownCode,
+        ),
+    ];
+    for (value, path, reason) in cases {
+        assert_eq!(
+            refused(value.clone()),
+            (path.to_string(), reason),
+            "{value}"
+        );
+    }
+}
+
+/// Every JSON example of `docs/criteria.md` is a valid tree that writes
+/// back as it reads.
+#[test]
+fn the_documented_examples_parse() {
+    let doc = include_str!("../../../../docs/criteria.md");
+    let examples: Vec<&str> = doc
+        .split("```json")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .collect();
+    assert!(examples.len() >= 2, "{}", examples.len());
+    for example in examples {
+        let value: Value = serde_json::from_str(example).unwrap();
+        let parsed = Criteria::parse(&value).unwrap_or_else(|e| panic!("{e}: {example}"));
+        assert_eq!(parsed.to_json(), value);
+    }
+}

@@ -78,13 +78,18 @@ fn date_text(d: NaiveDate) -> String {
 enum RowTable {
     Profile,
     Stats,
+    /// The open shopping cart.
+    Cart,
 }
 
 impl RowTable {
+    const ALL: [RowTable; 3] = [RowTable::Profile, RowTable::Stats, RowTable::Cart];
+
     fn sql(self) -> &'static str {
         match self {
             RowTable::Profile => "customer_profiles p",
             RowTable::Stats => "customer_stats s",
+            RowTable::Cart => "carts ct",
         }
     }
 }
@@ -106,7 +111,14 @@ fn row_table_of(attribute: Attribute) -> Option<RowTable> {
         | Attribute::BirthDate
         | Attribute::LoyaltyMember
         | Attribute::LoyaltyPoints
-        | Attribute::ActiveVouchers => Some(RowTable::Profile),
+        | Attribute::ActiveVouchers
+        | Attribute::BusinessUnitId
+        | Attribute::PartnerId => Some(RowTable::Profile),
+        Attribute::CartValue
+        | Attribute::CartItems
+        | Attribute::CartAge
+        | Attribute::CartAbandoned
+        | Attribute::CartUpdatedOn => Some(RowTable::Cart),
         _ => None,
     }
 }
@@ -156,9 +168,11 @@ fn cost(c: &Criteria) -> u32 {
         Criteria::Purchases {
             window: Window::AllTime,
             kinds,
+            business_units,
+            partners,
             measure: Measure::Count | Measure::Sum | Measure::LastDate,
             ..
-        } if kinds.is_empty() => 4,
+        } if kinds.is_empty() && business_units.is_empty() && partners.is_empty() => 4,
         Criteria::Purchases { .. } => 8,
         _ => 2,
     }
@@ -190,7 +204,7 @@ impl Compiler<'_> {
                     // Tests of the same one-row-per-customer table become
                     // one set: one scan, and the same answer, as each
                     // customer has at most one such row.
-                    for table in [RowTable::Profile, RowTable::Stats] {
+                    for table in RowTable::ALL {
                         let group: Vec<_> = ordered
                             .iter()
                             .filter_map(|c| row_table(c))
@@ -269,8 +283,10 @@ impl Compiler<'_> {
                 measure,
                 window,
                 kinds,
+                business_units,
+                partners,
                 test,
-            } => self.purchases(*measure, window, kinds, test),
+            } => self.purchases(*measure, window, kinds, business_units, partners, test),
             Criteria::Event { kind, window } => {
                 self.related("customer_events e", |this| {
                     this.push("e.kind = ");
@@ -329,7 +345,7 @@ impl Compiler<'_> {
     }
 
     fn attribute(&mut self, attribute: Attribute, test: &Test) {
-        let minor_units = attribute == Attribute::TotalSpend;
+        let minor_units = attribute.is_money();
         if let Some(column) = attribute_column(attribute) {
             return self.test(column, test, minor_units);
         }
@@ -350,6 +366,14 @@ impl Compiler<'_> {
                 this.push(&format!("k.kind = '{}' AND ", kind.code()));
                 this.test("k.given_on", test, false);
             }),
+            // Every customer has it: whether a cart row exists, 0 or 1.
+            Attribute::CartOpen => {
+                let value = match self.shape {
+                    Shape::Set => "(c.id IN (SELECT ct.customer_id FROM carts ct))",
+                    Shape::Row => "EXISTS (SELECT 1 FROM carts ct WHERE ct.customer_id = c.id)",
+                };
+                self.test(value, test, false);
+            }
             other => {
                 let table = row_table_of(other).expect("the remaining attributes have a row table");
                 self.related(table.sql(), |this| this.row_test(other, test));
@@ -385,9 +409,21 @@ impl Compiler<'_> {
             Attribute::LoyaltyMember => "p.loyalty_member".into(),
             Attribute::LoyaltyPoints => "p.loyalty_points".into(),
             Attribute::ActiveVouchers => "p.active_vouchers".into(),
+            Attribute::BusinessUnitId => "p.business_unit_id".into(),
+            Attribute::PartnerId => "p.partner_id".into(),
+            Attribute::CartValue => "ct.value_minor".into(),
+            Attribute::CartItems => "ct.items".into(),
+            // Whole days: both are dates at midnight, so the difference of
+            // their Julian days is exact.
+            Attribute::CartAge => format!(
+                "CAST(julianday('{}') - julianday(ct.updated_on) AS INTEGER)",
+                date_text(self.today)
+            ),
+            Attribute::CartAbandoned => "ct.abandoned".into(),
+            Attribute::CartUpdatedOn => "ct.updated_on".into(),
             other => unreachable!("{other:?} has no row table"),
         };
-        self.test(&column, test, false);
+        self.test(&column, test, attribute.is_money());
     }
 
     fn purchases(
@@ -395,9 +431,14 @@ impl Compiler<'_> {
         measure: Measure,
         window: &Window,
         kinds: &[crate::model::profile::TransactionKind],
+        business_units: &[String],
+        partners: &[String],
         test: &Test,
     ) {
-        let all_time = matches!(window, Window::AllTime) && kinds.is_empty();
+        let all_time = matches!(window, Window::AllTime)
+            && kinds.is_empty()
+            && business_units.is_empty()
+            && partners.is_empty();
         let stats = |column: &str| {
             format!("(SELECT s.{column} FROM customer_stats s WHERE s.customer_id = c.id)")
         };
@@ -423,13 +464,21 @@ impl Compiler<'_> {
                         "(SELECT {aggregate} FROM transactions t WHERE t.customer_id = c.id"
                     ));
                     inner.window("t.on_date", window);
-                    if !kinds.is_empty() {
-                        inner.push(" AND t.kind IN (");
-                        for (i, k) in kinds.iter().enumerate() {
+                    let kinds: Vec<String> = kinds.iter().map(|k| k.code().to_owned()).collect();
+                    for (column, values) in [
+                        ("t.kind", &kinds[..]),
+                        ("t.business_unit_id", business_units),
+                        ("t.partner_id", partners),
+                    ] {
+                        if values.is_empty() {
+                            continue;
+                        }
+                        inner.push(&format!(" AND {column} IN ("));
+                        for (i, v) in values.iter().enumerate() {
                             if i > 0 {
                                 inner.push(", ");
                             }
-                            inner.param(k.code().to_owned());
+                            inner.param(v.clone());
                         }
                         inner.push(")");
                     }

@@ -11,7 +11,7 @@ use crate::model::criteria::{
     Attribute, CampaignAction, Criteria, DateTest, Measure, NumberTest, Test, TextTest, ValueType,
     Window,
 };
-use crate::model::profile::{AttributeValue, CustomerProfile, Transaction, to_minor};
+use crate::model::profile::{AttributeValue, Cart, CustomerProfile, Transaction, to_minor};
 use crate::store::customer_segments::compile::days_before;
 
 /// Everything the device knows, as plain data.
@@ -20,6 +20,8 @@ pub struct World {
     pub customers: Vec<RemoteCustomer>,
     pub profiles: BTreeMap<String, CustomerProfile>,
     pub transactions: Vec<Transaction>,
+    /// Open shopping carts, by customer id.
+    pub carts: BTreeMap<String, Cart>,
     /// Members of segments evaluated so far (and static ones).
     pub members: BTreeMap<String, BTreeSet<String>>,
 }
@@ -105,12 +107,7 @@ impl World {
             Criteria::Not(c) => !eval(c),
             Criteria::Attribute { attribute, test } => {
                 let value = self.attribute(*attribute, customer, profile, rfm, today);
-                passes(
-                    value.as_ref(),
-                    test,
-                    *attribute == Attribute::TotalSpend,
-                    today,
-                )
+                passes(value.as_ref(), test, attribute.is_money(), today)
             }
             Criteria::Custom { key, kind, test } => profile
                 .and_then(|p| p.attributes.iter().find(|a| &a.key == key))
@@ -126,12 +123,21 @@ impl World {
                 measure,
                 window,
                 kinds,
+                business_units,
+                partners,
                 test,
             } => {
+                // An empty list admits any; a transaction without a business
+                // unit (partner) is in no list.
+                let admits = |list: &[String], id: &Option<String>| {
+                    list.is_empty() || id.as_ref().is_some_and(|id| list.contains(id))
+                };
                 let ts: Vec<&Transaction> = self
                     .purchases(&customer.id)
                     .filter(|t| in_window(t.date, window))
                     .filter(|t| kinds.is_empty() || kinds.contains(&t.kind))
+                    .filter(|t| admits(business_units, &t.business_unit_id))
+                    .filter(|t| admits(partners, &t.partner_id))
                     .collect();
                 let value = match measure {
                     Measure::Count => Some(Val::Number(ts.len() as f64)),
@@ -180,6 +186,7 @@ impl World {
         let text = |v: &Option<String>| v.clone().map(Val::Text);
         let ts: Vec<&Transaction> = self.purchases(&c.id).collect();
         let scores = rfm.get(&c.id);
+        let cart = self.carts.get(&c.id);
         match attribute {
             Attribute::Name => Some(Val::Text(c.name.clone())),
             Attribute::SegmentId => text(&c.segment_id),
@@ -221,6 +228,16 @@ impl World {
             Attribute::Consent(kind) => p
                 .and_then(|p| p.consents.iter().find(|k| k.kind == kind))
                 .map(|k| Val::Date(k.given_on)),
+            Attribute::BusinessUnitId => p.and_then(|p| text(&p.business_unit_id)),
+            Attribute::PartnerId => p.and_then(|p| text(&p.partner_id)),
+            Attribute::CartOpen => Some(Val::Bool(cart.is_some())),
+            Attribute::CartValue => cart.map(|k| Val::Number(k.value_minor() as f64)),
+            Attribute::CartItems => cart.map(|k| Val::Number(k.items as f64)),
+            Attribute::CartAge => {
+                cart.map(|k| Val::Number((today - k.updated_on).num_days() as f64))
+            }
+            Attribute::CartAbandoned => cart.map(|k| Val::Bool(k.abandoned)),
+            Attribute::CartUpdatedOn => cart.map(|k| Val::Date(k.updated_on)),
         }
     }
 }

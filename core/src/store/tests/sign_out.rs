@@ -30,7 +30,10 @@ fn fill(store: &Store) {
                  INSERT INTO customer_events VALUES ('c1', 'visit', '2026-01-01');
                  INSERT INTO customer_audiences VALUES ('c1', 'a1');
                  INSERT INTO customer_campaigns VALUES ('c1', 'cp', 1, 1, 0);
-                 INSERT INTO transactions VALUES ('t1', 'c1', '2026-01-01', 1250, 'purchase', 1);
+                 INSERT INTO transactions (id, customer_id, on_date, amount_minor, kind, version, business_unit_id, partner_id)
+                     VALUES ('t1', 'c1', '2026-01-01', 1250, 'purchase', 1, 'bu-1', 'pt-1');
+                 INSERT INTO carts (customer_id, value_minor, items, updated_on, abandoned, version)
+                     VALUES ('c1', 5990, 2, '2026-01-01', 1, 1);
                  INSERT INTO customer_stats (customer_id, purchase_count, total_spend_minor) VALUES ('c1', 1, 1250);
                  INSERT INTO segment_dirty_customers VALUES ('c1');
                  UPDATE segment_evaluation_state SET rfm_dirty = 1, all_customers_changed = 1;",

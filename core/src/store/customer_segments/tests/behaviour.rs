@@ -668,3 +668,65 @@ fn dates_are_the_store_clocks_not_the_machines() {
     ));
     assert_eq!(on(store), ids(&[]));
 }
+
+#[test]
+fn carts_move_flexi_segments_per_customer_and_their_age_moves_with_the_day() {
+    let store = store_with(&fixture(), Role::Manager);
+    let stale = json!({"all": [
+        {"attribute": "cart.abandoned", "op": "equals", "value": true},
+        {"attribute": "cart.age", "op": "between", "min": 21}
+    ]});
+    store
+        .apply_customer_segment_changes(&[
+            Change::Upsert(conditional("cs-stale-carts", 2, true, stale)),
+            Change::Upsert(conditional(
+                "cs-carts",
+                1,
+                false,
+                json!({"attribute": "cart.open", "op": "equals", "value": true}),
+            )),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.refresh_customer_segments().unwrap().full_evaluations,
+        2
+    );
+    // Bob's abandoned cart is 20 days old.
+    assert_eq!(members(&store, "cs-stale-carts"), ids(&[]));
+    assert_eq!(members(&store, "cs-carts"), ids(&["a", "b", "d"]));
+
+    // The Portal: Cecil's month-old cart arrives abandoned, Dana checks out.
+    store
+        .apply_cart_changes(&[
+            Change::Upsert(open_cart("c", 80.0, 2, 30, true)),
+            Change::Delete {
+                id: "d".into(),
+                version: 2,
+            },
+        ])
+        .unwrap();
+    let refresh = store.refresh_customer_segments().unwrap();
+    assert_eq!(
+        (refresh.full_evaluations, refresh.customer_evaluations),
+        (0, 2),
+        "the flexi segment, for Cecil and Dana only"
+    );
+    assert_eq!(members(&store, "cs-stale-carts"), ids(&["c"]));
+    assert_eq!(
+        members(&store, "cs-carts"),
+        ids(&["a", "b", "d"]),
+        "a snapshot waits"
+    );
+    store.refresh_customer_segment("cs-carts").unwrap();
+    assert_eq!(members(&store, "cs-carts"), ids(&["a", "b", "c"]));
+
+    // A day later Bob's cart is 21 days old: the flexi segment is evaluated
+    // again in full, though no data changed.
+    let tomorrow = today().checked_add_days(chrono::Days::new(1)).unwrap();
+    let store = store.with_clock(std::sync::Arc::new(crate::clock::FixedDateClock::new(
+        tomorrow,
+    )));
+    let refresh = store.refresh_customer_segments().unwrap();
+    assert_eq!(refresh.full_evaluations, 1, "{refresh:?}");
+    assert_eq!(members(&store, "cs-stale-carts"), ids(&["b", "c"]));
+}

@@ -84,6 +84,37 @@ pub(super) fn purchase(
         date,
         amount,
         kind,
+        business_unit_id: None,
+        partner_id: None,
+        version: 1,
+    }
+}
+
+pub(super) fn at(
+    t: Transaction,
+    business_unit_id: Option<&str>,
+    partner_id: Option<&str>,
+) -> Transaction {
+    Transaction {
+        business_unit_id: business_unit_id.map(Into::into),
+        partner_id: partner_id.map(Into::into),
+        ..t
+    }
+}
+
+pub(super) fn open_cart(
+    customer_id: &str,
+    value: f64,
+    items: i64,
+    days_old: u64,
+    abandoned: bool,
+) -> Cart {
+    Cart {
+        customer_id: customer_id.into(),
+        value,
+        items,
+        updated_on: ago(days_old),
+        abandoned,
         version: 1,
     }
 }
@@ -145,6 +176,8 @@ pub(super) fn store_with(world: &World, role: Role) -> Store {
         .map(Change::Upsert)
         .collect();
     store.apply_transaction_changes(&transactions).unwrap();
+    let carts: Vec<_> = world.carts.values().cloned().map(Change::Upsert).collect();
+    store.apply_cart_changes(&carts).unwrap();
     store
 }
 
@@ -236,6 +269,8 @@ pub(super) fn fixture() -> World {
             opened: true,
             clicked: false,
         }],
+        business_unit_id: Some("bu-brno".into()),
+        partner_id: Some("pt-acme".into()),
         version: 1,
         ..CustomerProfile::empty("a")
     };
@@ -262,6 +297,7 @@ pub(super) fn fixture() -> World {
             opened: false,
             clicked: false,
         }],
+        business_unit_id: Some("bu-praha".into()),
         version: 1,
         ..CustomerProfile::empty("b")
     };
@@ -275,11 +311,31 @@ pub(super) fn fixture() -> World {
         world.profiles.insert(p.customer_id.clone(), p);
     }
     world.transactions = vec![
-        purchase("t1", "a", ago(10), 100.0, TransactionKind::InStore),
-        purchase("t2", "a", ago(40), 50.5, TransactionKind::Online),
+        at(
+            purchase("t1", "a", ago(10), 100.0, TransactionKind::InStore),
+            Some("bu-brno"),
+            None,
+        ),
+        at(
+            purchase("t2", "a", ago(40), 50.5, TransactionKind::Online),
+            Some("bu-web"),
+            Some("pt-acme"),
+        ),
         purchase("t3", "a", ago(400), 20.0, TransactionKind::ClickAndCollect),
-        purchase("t4", "b", ago(200), 1000.0, TransactionKind::InStore),
+        at(
+            purchase("t4", "b", ago(200), 1000.0, TransactionKind::InStore),
+            Some("bu-brno"),
+            None,
+        ),
     ];
+    // Anna's cart is fresh, Bob's abandoned, Dana's empty; Cecil has none.
+    for cart in [
+        open_cart("a", 59.9, 3, 1, false),
+        open_cart("b", 250.0, 12, 20, true),
+        open_cart("d", 0.0, 0, 0, false),
+    ] {
+        world.carts.insert(cart.customer_id.clone(), cart);
+    }
     for i in 1..=5 {
         world.transactions.push(purchase(
             &format!("t-d{i}"),
@@ -526,6 +582,110 @@ fn every_attribute_and_operator() {
             &["a", "c", "d"],
         ),
         (json!({"in_segment": "cs-unknown"}), &[]),
+        // Shopping cart criteria.
+        (
+            json!({"attribute": "cart.open", "op": "equals", "value": true}),
+            &["a", "b", "d"],
+        ),
+        (
+            json!({"attribute": "cart.open", "op": "equals", "value": false}),
+            &["c"],
+        ),
+        (
+            json!({"attribute": "cart.value", "op": "between", "min": 59.9, "max": 59.9}),
+            &["a"],
+        ),
+        (
+            json!({"attribute": "cart.value", "op": "between", "min": 50}),
+            &["a", "b"],
+        ),
+        (
+            json!({"attribute": "cart.value", "op": "equals", "value": 0}),
+            &["d"],
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "between", "min": 1, "max": 5}),
+            &["a"],
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "in", "values": [0, 12]}),
+            &["b", "d"],
+        ),
+        (
+            json!({"attribute": "cart.age", "op": "between", "min": 7}),
+            &["b"],
+        ),
+        (
+            json!({"attribute": "cart.age", "op": "equals", "value": 0}),
+            &["d"],
+        ),
+        (
+            json!({"attribute": "cart.abandoned", "op": "equals", "value": true}),
+            &["b"],
+        ),
+        (
+            json!({"not": {"attribute": "cart.abandoned", "op": "equals", "value": true}}),
+            &["a", "c", "d"],
+        ),
+        (
+            json!({"attribute": "cart.updated_on", "op": "within_last_days", "days": 2}),
+            &["a", "d"],
+        ),
+        (
+            json!({"attribute": "cart.items", "op": "exists"}),
+            &["a", "b", "d"],
+        ),
+        (
+            json!({"all": [{"attribute": "cart.abandoned", "op": "equals", "value": true},
+                           {"attribute": "cart.age", "op": "between", "min": 3},
+                           {"attribute": "cart.value", "op": "between", "min": 100}]}),
+            &["b"],
+        ),
+        // Settings of partners and business units.
+        (
+            json!({"attribute": "business_unit_id", "op": "equals", "value": "bu-brno"}),
+            &["a"],
+        ),
+        (
+            json!({"attribute": "business_unit_id", "op": "in", "values": ["bu-brno", "bu-praha"]}),
+            &["a", "b"],
+        ),
+        (
+            json!({"attribute": "partner_id", "op": "equals", "value": "pt-acme"}),
+            &["a"],
+        ),
+        (
+            json!({"not": {"attribute": "partner_id", "op": "exists"}}),
+            &["b", "c", "d"],
+        ),
+        (
+            json!({"purchases": "count", "business_units": ["bu-brno"], "op": "between", "min": 1}),
+            &["a", "b"],
+        ),
+        (
+            json!({"purchases": "count", "business_units": ["bu-brno"], "window": {"last_days": 30}, "op": "between", "min": 1}),
+            &["a"],
+        ),
+        (
+            json!({"purchases": "sum", "business_units": ["bu-brno", "bu-web"], "op": "between", "min": 150.5}),
+            &["a", "b"],
+        ),
+        (
+            json!({"purchases": "sum", "business_units": ["bu-brno"], "kinds": ["in_store"], "op": "between", "min": 500}),
+            &["b"],
+        ),
+        (
+            json!({"purchases": "count", "partners": ["pt-acme"], "op": "between", "min": 1}),
+            &["a"],
+        ),
+        (
+            json!({"purchases": "count", "partners": ["pt-acme"], "op": "equals", "value": 0}),
+            &["b", "c", "d"],
+        ),
+        (
+            json!({"purchases": "last_date", "business_units": ["bu-web"], "partners": ["pt-acme"], "op": "equals", "value": d(40)}),
+            &["a"],
+        ),
     ];
     let store = store_with(&world, Role::Manager);
     store

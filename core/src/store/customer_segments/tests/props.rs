@@ -19,6 +19,8 @@ const AUDIENCES: [&str; 2] = ["aud-1", "aud-2"];
 const CAMPAIGNS: [&str; 2] = ["cmp-1", "cmp-2"];
 const KEYS: [&str; 2] = ["k1", "k2"];
 const NUMBERS: [f64; 6] = [0.0, 1.0, 2.0, 5.0, 10.0, 99.99];
+const BUSINESS_UNITS: [&str; 3] = ["bu-brno", "bu-praha", "bu-web"];
+const PARTNERS: [&str; 2] = ["pt-acme", "pt-bolt"];
 
 fn day() -> impl Strategy<Value = NaiveDate> {
     (0u64..500).prop_map(ago)
@@ -62,13 +64,27 @@ fn profile(id: String) -> impl Strategy<Value = CustomerProfile> {
             subsequence(AUDIENCES.to_vec(), 0..=2),
             subsequence(CAMPAIGNS.to_vec(), 0..=2),
             proptest::collection::vec(any::<(bool, bool, bool)>(), 2),
+            (opt_text(&BUSINESS_UNITS), opt_text(&PARTNERS)),
         ),
     )
         .prop_map(
             move |(
                 (birth_date, city, gender, loyalty, active_vouchers),
-                (consents, dates, badges, keys, values, events, audiences, campaigns, flags),
+                (
+                    consents,
+                    dates,
+                    badges,
+                    keys,
+                    values,
+                    events,
+                    audiences,
+                    campaigns,
+                    flags,
+                    (business_unit_id, partner_id),
+                ),
             )| CustomerProfile {
+                business_unit_id,
+                partner_id,
                 birth_date,
                 city,
                 gender: gender.clone(),
@@ -113,15 +129,46 @@ fn profile(id: String) -> impl Strategy<Value = CustomerProfile> {
         )
 }
 
+/// An open cart of `customer_id`, some days old (a few in the future: the
+/// Portal's clock is not the device's).
+fn cart(customer_id: String) -> impl Strategy<Value = Cart> {
+    (
+        select(&NUMBERS[..]),
+        0i64..4,
+        (0u64..40).prop_map(ago),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(move |(value, items, updated_on, abandoned, future)| Cart {
+            customer_id: customer_id.clone(),
+            value,
+            items,
+            updated_on: if future {
+                updated_on.max(today() + chrono::Days::new(1))
+            } else {
+                updated_on
+            },
+            abandoned,
+            version: 1,
+        })
+}
+
 fn world() -> impl Strategy<Value = World> {
     let one_customer = (
         select(vec![None, Some("seg-retail"), Some("seg-wholesale")]),
         proptest::option::of(day()),
         any::<bool>(),
         proptest::collection::vec(
-            (day(), select(&NUMBERS[..]), select(TransactionKind::ALL)),
+            (
+                day(),
+                select(&NUMBERS[..]),
+                select(TransactionKind::ALL),
+                opt_text(&BUSINESS_UNITS),
+                opt_text(&PARTNERS),
+            ),
             0..4,
         ),
+        proptest::option::of(cart(String::new())),
     );
     let profiles: Vec<_> = (0..9)
         .map(|i| proptest::option::of(profile(format!("c{i}"))))
@@ -133,19 +180,30 @@ fn world() -> impl Strategy<Value = World> {
     )
         .prop_map(|(customers, profiles, static_members)| {
             let mut world = World::default();
-            for (i, (segment, last_visit, active, purchases)) in customers.into_iter().enumerate() {
+            for (i, (segment, last_visit, active, purchases, open_cart)) in
+                customers.into_iter().enumerate()
+            {
                 let id = format!("c{i}");
                 let mut c = customer(&id, &format!("Customer {i}"), segment);
                 c.last_visit = last_visit;
                 c.status_id = active.then(|| "st-active".into());
-                for (j, (date, amount, kind)) in purchases.into_iter().enumerate() {
-                    world.transactions.push(purchase(
-                        &format!("t{i}-{j}"),
-                        &id,
-                        date,
-                        amount,
-                        kind,
-                    ));
+                for (j, (date, amount, kind, business_unit_id, partner_id)) in
+                    purchases.into_iter().enumerate()
+                {
+                    world.transactions.push(Transaction {
+                        business_unit_id,
+                        partner_id,
+                        ..purchase(&format!("t{i}-{j}"), &id, date, amount, kind)
+                    });
+                }
+                if let Some(cart) = open_cart {
+                    world.carts.insert(
+                        id.clone(),
+                        Cart {
+                            customer_id: id.clone(),
+                            ..cart
+                        },
+                    );
                 }
                 world.customers.push(c);
             }
@@ -210,7 +268,15 @@ fn date_test() -> impl Strategy<Value = Test> {
 
 fn test_for(ty: ValueType, rfm: bool) -> BoxedStrategy<Test> {
     match ty {
-        ValueType::Text => text_test().boxed(),
+        ValueType::Text => prop_oneof![
+            text_test(),
+            // Home business units and partners.
+            select([&BUSINESS_UNITS[..], &PARTNERS[..]].concat())
+                .prop_map(|w| Test::Text(TextTest::Equals(w.into()))),
+            subsequence([&BUSINESS_UNITS[..], &PARTNERS[..]].concat(), 1..=3)
+                .prop_map(|ws| Test::Text(TextTest::In(ws.into_iter().map(Into::into).collect()))),
+        ]
+        .boxed(),
         ValueType::Number if rfm => number_test(vec![1.0, 2.0, 3.0, 4.0, 5.0]).boxed(),
         ValueType::Number => {
             number_test([&NUMBERS[..], &[17.0, 30.0, 500.0, 1000.0]].concat()).boxed()
@@ -249,13 +315,20 @@ fn leaf(segments: Vec<&'static str>) -> impl Strategy<Value = Criteria> {
         (
             select(Measure::ALL.to_vec()),
             window(),
-            subsequence(TransactionKind::ALL.to_vec(), 0..=2)
+            subsequence(TransactionKind::ALL.to_vec(), 0..=2),
+            subsequence(BUSINESS_UNITS.to_vec(), 0..=2),
+            subsequence(PARTNERS.to_vec(), 0..=1),
         )
-            .prop_flat_map(|(measure, window, kinds)| {
+            .prop_flat_map(|(measure, window, kinds, business_units, partners)| {
+                let business_units: Vec<String> =
+                    business_units.into_iter().map(Into::into).collect();
+                let partners: Vec<String> = partners.into_iter().map(Into::into).collect();
                 test_for(measure.value_type(), false).prop_map(move |test| Criteria::Purchases {
                     measure,
                     window,
                     kinds: kinds.clone(),
+                    business_units: business_units.clone(),
+                    partners: partners.clone(),
                     test,
                 })
             }),
@@ -293,6 +366,8 @@ proptest! {
         second in criteria(vec!["cs-static", "cs-first"]),
         moved in 0usize..10,
         to_retail in any::<bool>(),
+        carted in 0usize..10,
+        new_cart in proptest::option::of(cart(String::new())),
     ) {
         for c in [&first, &second] {
             prop_assert_eq!(&Criteria::parse(&c.to_json()).unwrap(), c, "JSON round trip");
@@ -345,6 +420,22 @@ proptest! {
             ..Default::default()
         }).unwrap();
         world.customers[i].segment_id = segment;
+        check(&mut world, &store)?;
+
+        // A cart opened, changed or checked out on the Portal: the flexi
+        // segments follow that customer alone.
+        let id = format!("c{}", carted % world.customers.len());
+        let change = match new_cart {
+            Some(cart) => Change::Upsert(Cart { customer_id: id.clone(), version: 2, ..cart }),
+            None => Change::Delete { id: id.clone(), version: 2 },
+        };
+        store.apply_cart_changes(std::slice::from_ref(&change)).unwrap();
+        match change {
+            Change::Upsert(cart) => world.carts.insert(id, cart),
+            Change::Delete { .. } => world.carts.remove(&id),
+        };
+        let refresh = store.refresh_customer_segments().unwrap();
+        prop_assert_eq!(refresh.full_evaluations, 0, "one customer changed: {:?}", refresh);
         check(&mut world, &store)?;
     }
 }
