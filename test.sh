@@ -104,6 +104,12 @@ if stage "cargo test --workspace" cargo test --workspace; then
     export FIELDSYNC_SERVER_BUILT=1
 fi
 
+# Encryption at rest: core's whole suite again on SQLCipher (the
+# `encryption` feature, OpenSSL built from crates), with its own tests of
+# wrong keys, rekeying and moving a plain database over.
+stage "cargo test -p fieldsync-core --features encryption" \
+    cargo test -p fieldsync-core --features encryption || true
+
 # The fuzz targets' committed corpora (fuzz/corpus/), replayed through the
 # targets' checks on stable: no cargo-fuzz, no libFuzzer (fuzz/ is a package
 # of its own, outside the workspace; fuzz/run.sh fuzzes for real).
@@ -125,7 +131,7 @@ stage "API contract (schemathesis)" sync-server-mock/contract/run.sh || true
 # into target/debug would still resolve when the real directory is the
 # workspace's target/: the check above catches those.) The bindings and the
 # suites' logs are then moved to $target_dir/bindings, where they were before.
-rm -rf "$target_dir/bindings"
+rm -rf "$target_dir/bindings" "$target_dir/bindings-encrypted"
 for profile in debug release-small; do
     mkdir -p "$target_dir/$profile"
     ln -s "$target_dir/$profile" "$bindings_target_dir/$profile"
@@ -140,12 +146,23 @@ if stage "bindings/generate.sh" bindings/generate.sh; then
     stage "Python bindings" bindings/test-python.sh || true
     stage "Swift bindings (checks)" bindings/check-swift.sh || true
 fi
-export CARGO_TARGET_DIR=$target_dir
-if [ -d "$bindings_target_dir/bindings" ]; then
-    rm -rf "$target_dir/bindings"
-    mv "$bindings_target_dir/bindings" "$target_dir/bindings"
-    echo "== bindings and the suites' logs: $target_dir/bindings"
+# The encrypted flavour (bindings-encrypted/), on its debug library: its
+# release build (OpenSSL and SQLCipher optimized, a second LTO link) would
+# add minutes; its size is checked on demand (bindings/check-size.sh).
+# Same API as the plain flavour: its own suites test what encryption adds.
+if stage "bindings/generate.sh (encrypted flavour, debug library)" \
+    env FIELDSYNC_FLAVOUR=encrypted FIELDSYNC_LIB=dev bindings/generate.sh; then
+    stage "Kotlin bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-kotlin.sh || true
+    stage "Python bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-python.sh || true
 fi
+export CARGO_TARGET_DIR=$target_dir
+for bindings in bindings bindings-encrypted; do
+    if [ -d "$bindings_target_dir/$bindings" ]; then
+        rm -rf "${target_dir:?}/$bindings"
+        mv "$bindings_target_dir/$bindings" "$target_dir/$bindings"
+        echo "== bindings and the suites' logs: $target_dir/$bindings"
+    fi
+done
 if [ -f "$bindings_target_dir/bench/size.json" ]; then
     mkdir -p "$target_dir/bench"
     mv "$bindings_target_dir/bench/size.json" "$target_dir/bench/size.json"
@@ -153,7 +170,7 @@ fi
 
 # One closing line for every suite together: cargo's "test result" lines
 # and the binding suites' "N passed, M failed" lines, added up.
-totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^[a-z]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" |
+totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^[a-z-]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" |
     awk '{p += $1; f += $2} END {printf "%d %d", p, f}')
 echo
 if [ ${#failures[@]} -gt 0 ]; then

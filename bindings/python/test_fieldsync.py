@@ -184,6 +184,18 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(raised.exception.field, "locale")
         self.assertEqual(raised.exception.reason, "is malformed")
 
+    def test_the_plain_flavour_has_no_encryption_at_rest(self):
+        key = bytes(range(32))
+        encrypted = os.path.join(tmp.name, "encrypted.db")
+        with self.assertRaises(FieldSyncError.Unsupported) as raised:
+            FieldStore.open_encrypted(encrypted, "en", key)
+        self.assertEqual(raised.exception.feature, "encryption at rest")
+        with self.assertRaises(FieldSyncError.Unsupported):
+            new_store().change_key(key)
+        with self.assertRaises(FieldSyncError.Unsupported):
+            FieldStore.encrypt_database(os.path.join(tmp.name, "device-1.db"), encrypted, "en", key)
+        self.assertFalse(os.path.exists(encrypted))
+
     def test_no_session_is_an_error(self):
         store = FieldStore.open_in_memory("en")
         self.assertIsNone(store.session())

@@ -87,6 +87,20 @@ pub enum FieldSyncError {
         /// How many.
         count: u64,
     },
+    /// The key does not open the database: a wrong key, a database that is
+    /// not encrypted, or a file that is no database. Nothing on disk was
+    /// changed. The message says nothing of the key.
+    #[error("the key does not open this database")]
+    WrongKey,
+    /// This build of fieldsync does not have `feature`. The plain flavour
+    /// of the library answers `FieldStore.open_encrypted`, `change_key` and
+    /// `encrypt_database` with it: encryption at rest is in the encrypted
+    /// flavour (see bindings/README.md).
+    #[error("not in this build of fieldsync: {feature}")]
+    Unsupported {
+        /// What is missing (`encryption at rest`).
+        feature: String,
+    },
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
     /// applied stays applied; the next run does the rest.
     #[error("the sync was cancelled")]
@@ -129,6 +143,7 @@ impl From<CoreError> for FieldSyncError {
             CoreError::Network { reason } => FieldSyncError::Network { reason },
             CoreError::Server { status, reason } => FieldSyncError::Server { status, reason },
             CoreError::PendingChanges { count } => FieldSyncError::PendingChanges { count },
+            CoreError::WrongKey => FieldSyncError::WrongKey,
             CoreError::IncompatibleSchema { .. }
             | CoreError::CorruptData { .. }
             | CoreError::Sqlite(_)
@@ -151,6 +166,15 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FieldSyncError {
 }
 
 impl FieldSyncError {
+    /// What the plain flavour answers to the encrypted flavour's calls.
+    #[cfg(not(feature = "encrypted"))]
+    #[cold]
+    pub(crate) fn encryption_unsupported() -> Self {
+        FieldSyncError::Unsupported {
+            feature: "encryption at rest".to_owned(),
+        }
+    }
+
     /// A validation error in core's words (`is malformed`, ...).
     pub(crate) fn invalid(
         field: impl Into<String>,
@@ -281,6 +305,7 @@ mod tests {
                 CoreError::PendingChanges { count: 2 },
                 FieldSyncError::PendingChanges { count: 2 },
             ),
+            (CoreError::WrongKey, FieldSyncError::WrongKey),
             (
                 CoreError::SyncInProgress,
                 FieldSyncError::Internal {

@@ -4,6 +4,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use fieldsync_core::model::LanguageTag;
+#[cfg(feature = "encrypted")]
+use fieldsync_core::store::DatabaseKey;
 use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
@@ -72,6 +74,59 @@ impl FieldStore {
         Ok(Self::new(Store::open(path)?, locale))
     }
 
+    /// Opens the encrypted database at `path` (SQLCipher: AES-256, every
+    /// page authenticated), creating it if needed and upgrading its schema.
+    /// `key` is exactly 32 random bytes that the app keeps in the
+    /// platform's key store (Android Keystore, iOS Keychain); it is used
+    /// as is, no key derivation. Fails with `WrongKey`, having changed
+    /// nothing on disk, when the key does not open the file (a wrong key, a
+    /// plain database, no database); `Validation` on `key` for another
+    /// length, on `locale` for a malformed locale. The plain flavour of the
+    /// library answers `Unsupported`: link the encrypted one.
+    #[uniffi::constructor]
+    pub fn open_encrypted(path: String, locale: String, key: Vec<u8>) -> Result<Arc<Self>> {
+        #[cfg(feature = "encrypted")]
+        {
+            let locale = parse_locale(&locale)?;
+            let key = DatabaseKey::take(key)?;
+            Ok(Self::new(Store::open_encrypted(path, &key)?, locale))
+        }
+        #[cfg(not(feature = "encrypted"))]
+        {
+            let _ = (path, locale, key);
+            Err(FieldSyncError::encryption_unsupported())
+        }
+    }
+
+    /// Copies the plain database at `plain_path` into a new encrypted
+    /// database at `encrypted_path` (every table and row: changes waiting
+    /// for upload stay waiting) and opens it, as `open_encrypted` does.
+    /// Close every store on `plain_path` first. Refuses with `Validation`
+    /// on `encrypted_path` when that file exists; a copy that fails leaves
+    /// nothing there. `plain_path` is left as it was: delete it (with its
+    /// `-wal` and `-shm` files) once the encrypted store opens. The plain
+    /// flavour answers `Unsupported`.
+    #[uniffi::constructor]
+    pub fn encrypt_database(
+        plain_path: String,
+        encrypted_path: String,
+        locale: String,
+        key: Vec<u8>,
+    ) -> Result<Arc<Self>> {
+        #[cfg(feature = "encrypted")]
+        {
+            let locale = parse_locale(&locale)?;
+            let key = DatabaseKey::take(key)?;
+            Store::encrypt_database(plain_path, &encrypted_path, &key)?;
+            Ok(Self::new(Store::open_encrypted(encrypted_path, &key)?, locale))
+        }
+        #[cfg(not(feature = "encrypted"))]
+        {
+            let _ = (plain_path, encrypted_path, locale, key);
+            Err(FieldSyncError::encryption_unsupported())
+        }
+    }
+
     /// A private database in memory, gone when the store is: for tests and
     /// previews.
     #[uniffi::constructor]
@@ -105,6 +160,25 @@ impl FieldStore {
     /// changes, with no sync running (the rule of `SyncClient.login`).
     pub fn set_session(&self, session: Session) -> Result<()> {
         Ok(self.inner.set_session(&session)?)
+    }
+
+    /// Re-encrypts the database with `new_key` (32 bytes), in one
+    /// transaction: from now on only `new_key` opens it (the old key fails
+    /// with `WrongKey`). Store the new key before calling this, and drop
+    /// the old one after. Takes as long as rewriting the file; reads and
+    /// writes wait meanwhile. `Validation` on `key` for a store that is not
+    /// encrypted, or a key of another length. The plain flavour answers
+    /// `Unsupported`.
+    pub fn change_key(&self, new_key: Vec<u8>) -> Result<()> {
+        #[cfg(feature = "encrypted")]
+        {
+            Ok(self.inner.change_key(&DatabaseKey::take(new_key)?)?)
+        }
+        #[cfg(not(feature = "encrypted"))]
+        {
+            let _ = new_key;
+            Err(FieldSyncError::encryption_unsupported())
+        }
     }
 
     /// Signs out. Local data and pending changes stay, for the same user.

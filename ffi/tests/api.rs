@@ -341,3 +341,27 @@ async fn a_background_loop_stops_with_its_handle() {
         Err(FieldSyncError::Validation { field, .. }) if field == "interval_seconds"
     ));
 }
+
+/// The plain flavour has no encryption at rest: its three calls say so
+/// with `Unsupported`, and touch nothing.
+#[cfg(not(feature = "encrypted"))]
+#[test]
+fn the_plain_flavour_answers_unsupported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let unsupported = FieldSyncError::Unsupported {
+        feature: "encryption at rest".into(),
+    };
+    let key = vec![1u8; 32];
+    assert_eq!(
+        FieldStore::open_encrypted(path("e.db"), "en".into(), key.clone()).err(),
+        Some(unsupported.clone())
+    );
+    let plain = FieldStore::open(path("p.db"), "en".into()).unwrap();
+    assert_eq!(plain.change_key(key.clone()), Err(unsupported.clone()));
+    assert_eq!(
+        FieldStore::encrypt_database(path("p.db"), path("e.db"), "en".into(), key).err(),
+        Some(unsupported)
+    );
+    assert!(!dir.path().join("e.db").exists());
+}

@@ -161,6 +161,18 @@ fun defineTests() {
         assertEquals("no session: sign in before this operation", e.toString(), "message")
     }
 
+    test("the plain flavour has no encryption at rest: Unsupported") {
+        val key = ByteArray(32) { it.toByte() }
+        val encrypted = tmp.resolve("encrypted.db").toString()
+        val e = assertThrows<FieldSyncException.Unsupported> { FieldStore.openEncrypted(encrypted, "en", key) }
+        assertEquals("encryption at rest", e.feature, "feature")
+        newStore().use { store -> assertThrows<FieldSyncException.Unsupported> { store.changeKey(key) } }
+        assertThrows<FieldSyncException.Unsupported> {
+            FieldStore.encryptDatabase(tmp.resolve("device-1.db").toString(), encrypted, "en", key)
+        }
+        assertTrue(!java.io.File(encrypted).exists(), "nothing written")
+    }
+
     test("log in as each role") {
         for ((user, role, org) in listOf(
             Triple("admin", Role.ADMIN, "org-north"),
