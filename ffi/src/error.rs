@@ -87,20 +87,12 @@ pub enum FieldSyncError {
         /// How many.
         count: u64,
     },
-    /// The key does not open the database: a wrong key, a database that is
-    /// not encrypted, or a file that is no database. Nothing on disk was
-    /// changed. The message says nothing of the key.
+    /// The key does not open the database. Nothing was changed.
     #[error("the key does not open this database")]
     WrongKey,
-    /// This build of fieldsync does not have `feature`. The plain flavour
-    /// of the library answers `FieldStore.open_encrypted`, `change_key` and
-    /// `encrypt_database` with it: encryption at rest is in the encrypted
-    /// flavour (see bindings/README.md).
-    #[error("not in this build of fieldsync: {feature}")]
-    Unsupported {
-        /// What is missing (`encryption at rest`).
-        feature: String,
-    },
+    /// Encryption at rest is in the encrypted flavour of the library only.
+    #[error("encryption at rest is not in this build of fieldsync")]
+    Unsupported,
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
     /// applied stays applied; the next run does the rest.
     #[error("the sync was cancelled")]
@@ -166,14 +158,6 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FieldSyncError {
 }
 
 impl FieldSyncError {
-    /// What the plain flavour answers to the encrypted flavour's calls.
-    #[cfg(not(feature = "encrypted"))]
-    #[cold]
-    pub(crate) fn encryption_unsupported() -> Self {
-        FieldSyncError::Unsupported {
-            feature: "encryption at rest".to_owned(),
-        }
-    }
 
     /// A validation error in core's words (`is malformed`, ...).
     pub(crate) fn invalid(

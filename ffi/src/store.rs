@@ -74,15 +74,10 @@ impl FieldStore {
         Ok(Self::new(Store::open(path)?, locale))
     }
 
-    /// Opens the encrypted database at `path` (SQLCipher: AES-256, every
-    /// page authenticated), creating it if needed and upgrading its schema.
-    /// `key` is exactly 32 random bytes that the app keeps in the
-    /// platform's key store (Android Keystore, iOS Keychain); it is used
-    /// as is, no key derivation. Fails with `WrongKey`, having changed
-    /// nothing on disk, when the key does not open the file (a wrong key, a
-    /// plain database, no database); `Validation` on `key` for another
-    /// length, on `locale` for a malformed locale. The plain flavour of the
-    /// library answers `Unsupported`: link the encrypted one.
+    // The docs of exported items are kept in the library: short ones here,
+    // the rest in bindings/README.md ("Encryption at rest").
+    /// Opens the encrypted database at `path` with `key`, 32 bytes (see the
+    /// README). `WrongKey`: nothing changed. Plain flavour: `Unsupported`.
     #[uniffi::constructor]
     pub fn open_encrypted(path: String, locale: String, key: Vec<u8>) -> Result<Arc<Self>> {
         #[cfg(feature = "encrypted")]
@@ -94,18 +89,12 @@ impl FieldStore {
         #[cfg(not(feature = "encrypted"))]
         {
             let _ = (path, locale, key);
-            Err(FieldSyncError::encryption_unsupported())
+            Err(FieldSyncError::Unsupported)
         }
     }
 
-    /// Copies the plain database at `plain_path` into a new encrypted
-    /// database at `encrypted_path` (every table and row: changes waiting
-    /// for upload stay waiting) and opens it, as `open_encrypted` does.
-    /// Close every store on `plain_path` first. Refuses with `Validation`
-    /// on `encrypted_path` when that file exists; a copy that fails leaves
-    /// nothing there. `plain_path` is left as it was: delete it (with its
-    /// `-wal` and `-shm` files) once the encrypted store opens. The plain
-    /// flavour answers `Unsupported`.
+    /// Copies the plain database at `plain_path` into a new encrypted one
+    /// at `encrypted_path`, and opens it. Plain flavour: `Unsupported`.
     #[uniffi::constructor]
     pub fn encrypt_database(
         plain_path: String,
@@ -123,7 +112,7 @@ impl FieldStore {
         #[cfg(not(feature = "encrypted"))]
         {
             let _ = (plain_path, encrypted_path, locale, key);
-            Err(FieldSyncError::encryption_unsupported())
+            Err(FieldSyncError::Unsupported)
         }
     }
 
@@ -162,12 +151,7 @@ impl FieldStore {
         Ok(self.inner.set_session(&session)?)
     }
 
-    /// Re-encrypts the database with `new_key` (32 bytes), in one
-    /// transaction: from now on only `new_key` opens it (the old key fails
-    /// with `WrongKey`). Store the new key before calling this, and drop
-    /// the old one after. Takes as long as rewriting the file; reads and
-    /// writes wait meanwhile. `Validation` on `key` for a store that is not
-    /// encrypted, or a key of another length. The plain flavour answers
+    /// Re-encrypts the database with `new_key` (32 bytes). Plain flavour:
     /// `Unsupported`.
     pub fn change_key(&self, new_key: Vec<u8>) -> Result<()> {
         #[cfg(feature = "encrypted")]
@@ -177,7 +161,7 @@ impl FieldStore {
         #[cfg(not(feature = "encrypted"))]
         {
             let _ = new_key;
-            Err(FieldSyncError::encryption_unsupported())
+            Err(FieldSyncError::Unsupported)
         }
     }
 

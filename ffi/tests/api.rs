@@ -349,9 +349,7 @@ async fn a_background_loop_stops_with_its_handle() {
 fn the_plain_flavour_answers_unsupported() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let unsupported = FieldSyncError::Unsupported {
-        feature: "encryption at rest".into(),
-    };
+    let unsupported = FieldSyncError::Unsupported;
     let key = vec![1u8; 32];
     assert_eq!(
         FieldStore::open_encrypted(path("e.db"), "en".into(), key.clone()).err(),

@@ -6,10 +6,10 @@
 //! statement that carries it is stripped of the statement's text. No
 //! `Debug` or `Display` prints a key.
 //!
-//! Checked before anything can write: the key is applied to a fresh
-//! connection and `sqlite_schema` read before the journal mode, the pragmas
-//! or the migrations touch the file, so a wrong key changes nothing on disk
-//! and fails with `Error::WrongKey`. Every reader of the pool applies the
+//! Checked before anything can write: the key is applied to a read-only
+//! connection and `sqlite_schema` read (then again on the writer, before the
+//! journal mode, the pragmas or the migrations touch the file), so a wrong
+//! key changes nothing on disk and fails with `Error::WrongKey`. Every reader of the pool applies the
 //! key of its generation; `change_key` starts a new generation and idle
 //! readers of an older one are closed, not reused.
 
@@ -159,6 +159,17 @@ impl Store {
     /// database that is not encrypted, or no database at all).
     pub fn open_encrypted(path: impl AsRef<Path>, key: &DatabaseKey) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > 0) {
+            // On a connection that cannot write: a read-write one that
+            // closes last folds the WAL back into the file, even after a
+            // wrong key.
+            let probe = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            apply_key(&probe, key)?;
+            check_key(&probe)?;
+        }
         let mut conn = Connection::open(&path)?;
         apply_key(&conn, key)?;
         // Before the journal mode, the pragmas and the migrations, which write.

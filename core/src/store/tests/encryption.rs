@@ -130,6 +130,25 @@ fn a_wrong_key_fails_and_changes_nothing_on_disk() {
     );
     let store = Store::open_encrypted(&path, &key(1)).unwrap();
     assert_eq!(store.pending_count().unwrap(), 1);
+    drop(store);
+
+    // Closed, with the WAL left behind (as a crash, or a last connection
+    // that could not checkpoint, leaves it): the wrong key's connection must
+    // not fold it back in when it closes last.
+    let path = dir.path().join("left-wal.db");
+    fill(&Store::open_encrypted(&path, &key(1)).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        apply_key(&conn, &key(1)).unwrap();
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .unwrap();
+        conn.execute_batch("CREATE TABLE scratch(x); INSERT INTO scratch VALUES (1);")
+            .unwrap();
+    }
+    let before = data(&path);
+    assert!(before.iter().any(|(name, bytes)| name.ends_with("-wal") && !bytes.is_empty()));
+    wrong_key(Store::open_encrypted(&path, &key(2)));
+    assert!(data(&path) == before, "a wrong key folded the WAL in");
 }
 
 #[test]
