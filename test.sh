@@ -107,8 +107,11 @@ fi
 # Encryption at rest: core's whole suite again on SQLCipher (the
 # `encryption` feature, OpenSSL built from crates), with its own tests of
 # wrong keys, rekeying and moving a plain database over.
-stage "cargo test -p fieldsync-core --features encryption" \
-    cargo test -p fieldsync-core --features encryption || true
+# SQLCipher built as for the shipped library (bindings/sqlcipher-flags.sh).
+core_on_sqlcipher() {
+    (source bindings/sqlcipher-flags.sh && cargo test -p fieldsync-core --features encryption)
+}
+stage "cargo test -p fieldsync-core --features encryption" core_on_sqlcipher || true
 
 # The fuzz targets' committed corpora (fuzz/corpus/), replayed through the
 # targets' checks on stable: no cargo-fuzz, no libFuzzer (fuzz/ is a package

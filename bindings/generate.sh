@@ -36,6 +36,8 @@ encrypted)
     out=$target_dir/bindings-encrypted
     features=(--features encrypted)
     size_json=$target_dir/bench/size-encrypted.json
+    # SQLCipher's crypto from the library's own provider, not OpenSSL.
+    source bindings/sqlcipher-flags.sh
     ;;
 *)
     echo "FIELDSYNC_FLAVOUR must be plain or encrypted, not $flavour" >&2
@@ -54,7 +56,11 @@ release-small)
     # built together with the rlib (`cargo build`), LTO must keep every
     # public Rust item and the library grows by a fifth. The SQLite flags
     # leave out features fieldsync does not use (see sqlite-flags.sh).
-    (source bindings/sqlite-flags.sh && cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib "${features[@]}")
+    (
+        source bindings/sqlite-flags.sh
+        [ "$flavour" = plain ] || source bindings/sqlcipher-flags.sh
+        cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib "${features[@]}"
+    )
     shipped_lib=$target_dir/release-small/libfieldsync.so
     if [ "$flavour" = encrypted ]; then
         # Kept apart: the next plain build writes libfieldsync.so again.

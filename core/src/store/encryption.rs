@@ -96,6 +96,7 @@ fn apply(conn: &Connection, pragma: &str, key: &DatabaseKey) -> Result<()> {
 /// Keys a new connection, before anything reads the file. SQLCipher's own
 /// log (stderr, logcat) is turned off: fieldsync reports what failed.
 pub(super) fn apply_key(conn: &Connection, key: &DatabaseKey) -> Result<()> {
+    super::cipher::keep_linked();
     conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
     apply(conn, "key", key)
 }

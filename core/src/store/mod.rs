@@ -11,6 +11,8 @@
 pub mod catalogue;
 pub mod customer_segments;
 pub mod customers;
+#[cfg(feature = "encryption")]
+mod cipher;
 mod dropdowns;
 #[cfg(feature = "encryption")]
 mod encryption;

@@ -306,3 +306,19 @@ fn encrypt_database_never_writes_over_a_file() {
     let names: Vec<_> = files(&plain).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["encrypted.db", "plain.db"]);
 }
+
+/// The build of SQLCipher in use takes its crypto from the library's own
+/// provider when bindings/sqlcipher-flags.sh was sourced (as for the
+/// shipped library and in ./test.sh), else from OpenSSL.
+#[test]
+fn the_crypto_provider_is_the_one_the_build_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_encrypted(dir.path().join("device.db"), &key(1)).unwrap();
+    let provider: String = store
+        .read(|c| Ok(c.query_row("PRAGMA cipher_provider", [], |r| r.get(0))?))
+        .unwrap();
+    let custom = option_env!("LIBSQLITE3_FLAGS")
+        .is_some_and(|flags| flags.contains("SQLCIPHER_CRYPTO_CUSTOM=fieldsync_sqlcipher_setup"));
+    let expected = if custom { "fieldsync (ring, RustCrypto)" } else { "openssl" };
+    assert_eq!(provider, expected);
+}
