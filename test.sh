@@ -152,7 +152,7 @@ fi
 # The encrypted flavour (bindings-encrypted/), on its debug library: its
 # release build (OpenSSL and SQLCipher optimized, a second LTO link) would
 # add minutes; its size is checked on demand (bindings/check-size.sh).
-# Same API as the plain flavour: its own suites test what encryption adds.
+# Its own suites test what encryption adds.
 if stage "bindings/generate.sh (encrypted flavour, debug library)" \
     env FIELDSYNC_FLAVOUR=encrypted FIELDSYNC_LIB=dev bindings/generate.sh; then
     stage "Kotlin bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-kotlin.sh || true

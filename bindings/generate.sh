@@ -8,11 +8,11 @@
 #   FIELDSYNC_FLAVOUR=encrypted bindings/generate.sh   # the encrypted flavour
 #
 # Two flavours: `plain` (the default) and `encrypted` (the ffi crate's
-# `encrypted` feature: SQLCipher with OpenSSL, built from crates), whose
-# bindings go to <target>/bindings-encrypted/{kotlin,swift,python}. Both
-# have the same API (the plain flavour answers the encryption calls with
-# `Unsupported`), so their bindings are the same code; each folder has its
-# own library. The shipped build of the encrypted flavour is also kept as
+# `encrypted` feature: SQLCipher, built from crates, with its crypto from
+# the library's Rust provider: sqlcipher-flags.sh), whose bindings go to
+# <target>/bindings-encrypted/{kotlin,swift,python}. The encrypted API is
+# the plain one plus `FieldStore.encrypt_database` and `change_key` (the
+# plain `open_encrypted` answers `Unsupported`). The shipped build of the encrypted flavour is also kept as
 # <target>/release-small/libfieldsync-encrypted.so, its size in
 # <target>/bench/size-encrypted.json (check-size.sh reads them).
 #

@@ -98,8 +98,6 @@ api = [
     r"open func signOutDiscardingChanges\(\)throws\s",
     r"case PendingChanges\(\s*count: UInt64\s*\)",
     r"public static func openEncrypted\(path: String, locale: String, key: Data\)throws\s+-> FieldStore",
-    r"public static func encryptDatabase\(plainPath: String, encryptedPath: String, locale: String, key: Data\)throws\s+-> FieldStore",
-    r"open func changeKey\(newKey: Data\)throws\s",
     r"case WrongKey\b",
     r"case Unsupported\b",
     r"open func addObserver\(observer: SyncObserver\)",

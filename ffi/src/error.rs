@@ -158,7 +158,6 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FieldSyncError {
 }
 
 impl FieldSyncError {
-
     /// A validation error in core's words (`is malformed`, ...).
     pub(crate) fn invalid(
         field: impl Into<String>,

@@ -15,10 +15,10 @@
 //!   ([`BackgroundSyncHandle`]) and observers ([`SyncObserver`]), with
 //!   tokens from the app if it signs in on its own ([`CredentialsProvider`]).
 //!
-//! Two flavours, one API: the default links SQLite; the `encrypted` feature
-//! links SQLCipher (core's `encryption`), and `FieldStore.open_encrypted`,
-//! `encrypt_database` and `change_key` work. Without it they answer
-//! `FieldSyncError.Unsupported`.
+//! Two flavours: the default links SQLite; the `encrypted` feature links
+//! SQLCipher (core's `encryption`): `FieldStore.open_encrypted` works and
+//! `encrypt_database` and `change_key` are exported. Without it
+//! `open_encrypted` answers `FieldSyncError.Unsupported`.
 //!
 //! Network work runs on one tokio runtime owned by the library
 //! (see `runtime.rs`). A Rust panic never crosses into the app as a crash:

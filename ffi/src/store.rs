@@ -93,29 +93,6 @@ impl FieldStore {
         }
     }
 
-    /// Copies the plain database at `plain_path` into a new encrypted one
-    /// at `encrypted_path`, and opens it. Plain flavour: `Unsupported`.
-    #[uniffi::constructor]
-    pub fn encrypt_database(
-        plain_path: String,
-        encrypted_path: String,
-        locale: String,
-        key: Vec<u8>,
-    ) -> Result<Arc<Self>> {
-        #[cfg(feature = "encrypted")]
-        {
-            let locale = parse_locale(&locale)?;
-            let key = DatabaseKey::take(key)?;
-            Store::encrypt_database(plain_path, &encrypted_path, &key)?;
-            Ok(Self::new(Store::open_encrypted(encrypted_path, &key)?, locale))
-        }
-        #[cfg(not(feature = "encrypted"))]
-        {
-            let _ = (plain_path, encrypted_path, locale, key);
-            Err(FieldSyncError::Unsupported)
-        }
-    }
-
     /// A private database in memory, gone when the store is: for tests and
     /// previews.
     #[uniffi::constructor]
@@ -149,20 +126,6 @@ impl FieldStore {
     /// changes, with no sync running (the rule of `SyncClient.login`).
     pub fn set_session(&self, session: Session) -> Result<()> {
         Ok(self.inner.set_session(&session)?)
-    }
-
-    /// Re-encrypts the database with `new_key` (32 bytes). Plain flavour:
-    /// `Unsupported`.
-    pub fn change_key(&self, new_key: Vec<u8>) -> Result<()> {
-        #[cfg(feature = "encrypted")]
-        {
-            Ok(self.inner.change_key(&DatabaseKey::take(new_key)?)?)
-        }
-        #[cfg(not(feature = "encrypted"))]
-        {
-            let _ = new_key;
-            Err(FieldSyncError::Unsupported)
-        }
     }
 
     /// Signs out. Local data and pending changes stay, for the same user.
@@ -408,5 +371,35 @@ impl FieldStore {
     /// and RFM scores; zero and `null` without transactions.
     pub fn purchase_summary(&self, customer_id: String) -> Result<PurchaseSummary> {
         Ok(self.inner.purchase_summary(&customer_id)?.into())
+    }
+}
+
+/// What only the encrypted flavour exports: the plain one has no room for
+/// them in its size budget (their exports would cost it 4 KiB), and without
+/// encryption they have nothing to do.
+#[cfg(feature = "encrypted")]
+#[uniffi::export]
+impl FieldStore {
+    /// Copies the plain database at `plain_path` into a new encrypted one
+    /// at `encrypted_path`, and opens it (see the README).
+    #[uniffi::constructor]
+    pub fn encrypt_database(
+        plain_path: String,
+        encrypted_path: String,
+        locale: String,
+        key: Vec<u8>,
+    ) -> Result<Arc<Self>> {
+        let locale = parse_locale(&locale)?;
+        let key = DatabaseKey::take(key)?;
+        Store::encrypt_database(plain_path, &encrypted_path, &key)?;
+        Ok(Self::new(
+            Store::open_encrypted(encrypted_path, &key)?,
+            locale,
+        ))
+    }
+
+    /// Re-encrypts the database with `new_key` (32 bytes).
+    pub fn change_key(&self, new_key: Vec<u8>) -> Result<()> {
+        Ok(self.inner.change_key(&DatabaseKey::take(new_key)?)?)
     }
 }

@@ -321,7 +321,10 @@ mod tests {
     #[test]
     fn aes_256_cbc_matches_the_nist_vectors() {
         let hex = |s: &str| -> Vec<u8> {
-            (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
         };
         let key = hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
         let iv = hex("000102030405060708090a0b0c0d0e0f");
@@ -329,12 +332,30 @@ mod tests {
         let expected = hex("f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d");
         let mut out = vec![0u8; 32];
         let rc = unsafe {
-            cipher(std::ptr::null_mut(), ENCRYPT, key.as_ptr(), 32, iv.as_ptr(), plain.as_ptr(), 32, out.as_mut_ptr())
+            cipher(
+                std::ptr::null_mut(),
+                ENCRYPT,
+                key.as_ptr(),
+                32,
+                iv.as_ptr(),
+                plain.as_ptr(),
+                32,
+                out.as_mut_ptr(),
+            )
         };
         assert_eq!((rc, &out), (SQLITE_OK, &expected));
         let mut back = vec![0u8; 32];
         let rc = unsafe {
-            cipher(std::ptr::null_mut(), 0, key.as_ptr(), 32, iv.as_ptr(), out.as_ptr(), 32, back.as_mut_ptr())
+            cipher(
+                std::ptr::null_mut(),
+                0,
+                key.as_ptr(),
+                32,
+                iv.as_ptr(),
+                out.as_ptr(),
+                32,
+                back.as_mut_ptr(),
+            )
         };
         assert_eq!((rc, &back), (SQLITE_OK, &plain));
     }
@@ -345,7 +366,17 @@ mod tests {
         assert_eq!(unsafe { hmac_size(std::ptr::null_mut(), 9) }, 0);
         let mut out = [0u8; 64];
         let rc = unsafe {
-            hmac(std::ptr::null_mut(), 2, b"k".as_ptr(), 1, std::ptr::null(), 0, std::ptr::null(), 0, out.as_mut_ptr())
+            hmac(
+                std::ptr::null_mut(),
+                2,
+                b"k".as_ptr(),
+                1,
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                0,
+                out.as_mut_ptr(),
+            )
         };
         assert_eq!(rc, SQLITE_ERROR);
     }

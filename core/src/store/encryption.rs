@@ -243,7 +243,10 @@ impl Store {
         part.push(".part");
         let part = PathBuf::from(part);
         let Some(part_name) = part.to_str() else {
-            return Err(Error::invalid("encrypted_path", ValidationReason::Malformed));
+            return Err(Error::invalid(
+                "encrypted_path",
+                ValidationReason::Malformed,
+            ));
         };
         // What an earlier attempt that died half-way left.
         remove_part(&part);

@@ -9,10 +9,10 @@
 //! and rolls back on `Err` or panic, so nothing is ever half-written.
 
 pub mod catalogue;
-pub mod customer_segments;
-pub mod customers;
 #[cfg(feature = "encryption")]
 mod cipher;
+pub mod customer_segments;
+pub mod customers;
 mod dropdowns;
 #[cfg(feature = "encryption")]
 mod encryption;
@@ -42,9 +42,9 @@ pub use customer_segments::{
     CustomerSegmentMember, CustomerSegmentMemberPage, CustomerSegmentRefresh,
     CustomerSegmentTagCount, CustomerSegmentView,
 };
+pub use customers::{CustomerPage, CustomerQuery, SegmentFilter, apply_customer_changes};
 #[cfg(feature = "encryption")]
 pub use encryption::DatabaseKey;
-pub use customers::{CustomerPage, CustomerQuery, SegmentFilter, apply_customer_changes};
 pub use outbox::{OutboxEntry, OutboxState};
 pub use paging::MAX_PAGE_SIZE;
 pub use purchases::PurchaseSummary;

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use super::*;
-use crate::store::encryption::apply_key;
 use crate::error::Error;
+use crate::store::encryption::apply_key;
 
 const NAME: &str = "Bakkerij Versteeg";
 const LABEL: &str = "Detailhandel";
@@ -39,7 +39,9 @@ fn files(path: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 fn wrong_key(result: Result<Store>) {
@@ -115,7 +117,11 @@ fn a_wrong_key_fails_and_changes_nothing_on_disk() {
     fill(&store);
     // Open, with the last writes in the WAL.
     let before = data(&path);
-    assert!(before.iter().any(|(name, bytes)| name.ends_with("-wal") && !bytes.is_empty()));
+    assert!(
+        before
+            .iter()
+            .any(|(name, bytes)| name.ends_with("-wal") && !bytes.is_empty())
+    );
     wrong_key(Store::open_encrypted(&path, &key(2)));
     assert!(data(&path) == before, "a wrong key changed the files");
     drop(store);
@@ -140,13 +146,20 @@ fn a_wrong_key_fails_and_changes_nothing_on_disk() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         apply_key(&conn, &key(1)).unwrap();
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
-            .unwrap();
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .unwrap();
         conn.execute_batch("CREATE TABLE scratch(x); INSERT INTO scratch VALUES (1);")
             .unwrap();
     }
     let before = data(&path);
-    assert!(before.iter().any(|(name, bytes)| name.ends_with("-wal") && !bytes.is_empty()));
+    assert!(
+        before
+            .iter()
+            .any(|(name, bytes)| name.ends_with("-wal") && !bytes.is_empty())
+    );
     wrong_key(Store::open_encrypted(&path, &key(2)));
     assert!(data(&path) == before, "a wrong key folded the WAL in");
 }
@@ -235,8 +248,9 @@ fn dump(conn: &rusqlite::Connection) -> Vec<(String, Vec<String>)> {
         let columns = stmt.column_count();
         let mut rows: Vec<String> = stmt
             .query_map([], |r| {
-                let values: Vec<rusqlite::types::Value> =
-                    (0..columns).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+                let values: Vec<rusqlite::types::Value> = (0..columns)
+                    .map(|i| r.get(i))
+                    .collect::<rusqlite::Result<_>>()?;
                 Ok(format!("{values:?}"))
             })
             .unwrap()
@@ -260,12 +274,22 @@ fn encrypt_database_moves_everything_over() {
     {
         let store = Store::open(&plain).unwrap();
         fill(&store);
-        store.create_customer(draft("Second", Some("agri"))).unwrap();
+        store
+            .create_customer(draft("Second", Some("agri")))
+            .unwrap();
     }
     Store::encrypt_database(&plain, &encrypted, &key(3)).unwrap();
     let expected = dump(&rusqlite::Connection::open(&plain).unwrap());
-    assert!(expected.iter().any(|(t, rows)| t == "customers" && rows.len() == 2));
-    assert!(expected.iter().any(|(t, rows)| t == "outbox" && rows.len() == 2));
+    assert!(
+        expected
+            .iter()
+            .any(|(t, rows)| t == "customers" && rows.len() == 2)
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|(t, rows)| t == "outbox" && rows.len() == 2)
+    );
     {
         let conn = rusqlite::Connection::open(&encrypted).unwrap();
         apply_key(&conn, &key(3)).unwrap();
@@ -319,6 +343,10 @@ fn the_crypto_provider_is_the_one_the_build_asked_for() {
         .unwrap();
     let custom = option_env!("LIBSQLITE3_FLAGS")
         .is_some_and(|flags| flags.contains("SQLCIPHER_CRYPTO_CUSTOM=fieldsync_sqlcipher_setup"));
-    let expected = if custom { "fieldsync (ring, RustCrypto)" } else { "openssl" };
+    let expected = if custom {
+        "fieldsync (ring, RustCrypto)"
+    } else {
+        "openssl"
+    };
     assert_eq!(provider, expected);
 }
