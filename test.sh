@@ -157,6 +157,7 @@ if stage "bindings/generate.sh (encrypted flavour, debug library)" \
     env FIELDSYNC_FLAVOUR=encrypted FIELDSYNC_LIB=dev bindings/generate.sh; then
     stage "Kotlin bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-kotlin.sh || true
     stage "Python bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-python.sh || true
+    stage "Swift bindings (checks, encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/check-swift.sh || true
 fi
 export CARGO_TARGET_DIR=$target_dir
 for bindings in bindings bindings-encrypted; do

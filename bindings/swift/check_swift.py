@@ -15,6 +15,7 @@ this machine does not have: see bindings/README.md.
 """
 
 import ctypes
+import os
 import re
 import subprocess
 import sys
@@ -133,6 +134,12 @@ api = [
     r"public init\(\s*serverUrl: String,\s*connectTimeoutSeconds: UInt32 = UInt32\(10\)",
     r"public init\(\s*name: String,\s*statusId: String\? = nil",
 ]
+# The encrypted flavour's own (FIELDSYNC_FLAVOUR=encrypted check-swift.sh).
+if os.environ.get("FIELDSYNC_SWIFT_ENCRYPTED") == "1":
+    api += [
+        r"public static func encryptDatabase\(plainPath: String, encryptedPath: String, locale: String, key: Data\)throws\s+-> FieldStore",
+        r"open func changeKey\(newKey: Data\)throws\s",
+    ]
 declarations = re.sub(r"/\*\*.*?\*/", "", swift, flags=re.S)  # without doc comments
 missing = [a for a in api if not re.search(a, declarations)]
 check(f"the {len(api)} declarations bindings/README.md relies on exist", not missing, missing)
