@@ -104,6 +104,15 @@ if stage "cargo test --workspace" cargo test --workspace; then
     export FIELDSYNC_SERVER_BUILT=1
 fi
 
+# Encryption at rest: core's whole suite again on SQLCipher (the
+# `encryption` feature, OpenSSL built from crates), with its own tests of
+# wrong keys, rekeying and moving a plain database over.
+# SQLCipher built as for the shipped library (bindings/sqlcipher-flags.sh).
+core_on_sqlcipher() {
+    (source bindings/sqlcipher-flags.sh && cargo test -p fieldsync-core --features encryption)
+}
+stage "cargo test -p fieldsync-core --features encryption" core_on_sqlcipher || true
+
 # The fuzz targets' committed corpora (fuzz/corpus/), replayed through the
 # targets' checks on stable: no cargo-fuzz, no libFuzzer (fuzz/ is a package
 # of its own, outside the workspace; fuzz/run.sh fuzzes for real).
@@ -125,7 +134,7 @@ stage "API contract (schemathesis)" sync-server-mock/contract/run.sh || true
 # into target/debug would still resolve when the real directory is the
 # workspace's target/: the check above catches those.) The bindings and the
 # suites' logs are then moved to $target_dir/bindings, where they were before.
-rm -rf "$target_dir/bindings"
+rm -rf "$target_dir/bindings" "$target_dir/bindings-encrypted"
 for profile in debug release-small; do
     mkdir -p "$target_dir/$profile"
     ln -s "$target_dir/$profile" "$bindings_target_dir/$profile"
@@ -140,12 +149,24 @@ if stage "bindings/generate.sh" bindings/generate.sh; then
     stage "Python bindings" bindings/test-python.sh || true
     stage "Swift bindings (checks)" bindings/check-swift.sh || true
 fi
-export CARGO_TARGET_DIR=$target_dir
-if [ -d "$bindings_target_dir/bindings" ]; then
-    rm -rf "$target_dir/bindings"
-    mv "$bindings_target_dir/bindings" "$target_dir/bindings"
-    echo "== bindings and the suites' logs: $target_dir/bindings"
+# The encrypted flavour (bindings-encrypted/), on its debug library: its
+# release build (OpenSSL and SQLCipher optimized, a second LTO link) would
+# add minutes; its size is checked on demand (bindings/check-size.sh).
+# Its own suites test what encryption adds.
+if stage "bindings/generate.sh (encrypted flavour, debug library)" \
+    env FIELDSYNC_FLAVOUR=encrypted FIELDSYNC_LIB=dev bindings/generate.sh; then
+    stage "Kotlin bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-kotlin.sh || true
+    stage "Python bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-python.sh || true
+    stage "Swift bindings (checks, encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/check-swift.sh || true
 fi
+export CARGO_TARGET_DIR=$target_dir
+for bindings in bindings bindings-encrypted; do
+    if [ -d "$bindings_target_dir/$bindings" ]; then
+        rm -rf "${target_dir:?}/$bindings"
+        mv "$bindings_target_dir/$bindings" "$target_dir/$bindings"
+        echo "== bindings and the suites' logs: $target_dir/$bindings"
+    fi
+done
 # The Portal's screens in headless Chromium (selenium), with a device on
 # the Python bindings just generated (installs chromium, chromium-driver and
 # selenium itself when they are missing).
@@ -159,7 +180,7 @@ fi
 
 # One closing line for every suite together: cargo's "test result" lines
 # and the binding suites' "N passed, M failed" lines, added up.
-totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^[a-z]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" |
+totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p; s/^[a-z-]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" |
     awk '{p += $1; f += $2} END {printf "%d %d", p, f}')
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -8,8 +8,15 @@ set -euo pipefail
 source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
 
-generated=$target_dir/bindings/swift
-library=$target_dir/bindings/python/libfieldsync.so   # the shipped library, as generate.sh copied it
+# FIELDSYNC_FLAVOUR=encrypted: the encrypted flavour's bindings and library,
+# with the declarations only it has.
+bindings_dir=$target_dir/bindings
+if [ "${FIELDSYNC_FLAVOUR:-plain}" = encrypted ]; then
+    bindings_dir=$target_dir/bindings-encrypted
+    export FIELDSYNC_SWIFT_ENCRYPTED=1
+fi
+generated=$bindings_dir/swift
+library=$bindings_dir/python/libfieldsync.so   # the shipped library, as generate.sh copied it
 for need in "$generated/FieldSync.swift" "$generated/FieldSyncFFI.h" "$library"; do
     if [ ! -e "$need" ]; then
         echo "missing $need: run bindings/generate.sh" >&2

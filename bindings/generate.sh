@@ -5,6 +5,16 @@
 #
 #   bindings/generate.sh            # the shipped library: release-small, stripped
 #   FIELDSYNC_LIB=dev bindings/generate.sh   # quicker: the debug library
+#   FIELDSYNC_FLAVOUR=encrypted bindings/generate.sh   # the encrypted flavour
+#
+# Two flavours: `plain` (the default) and `encrypted` (the ffi crate's
+# `encrypted` feature: SQLCipher, built from crates, with its crypto from
+# the library's Rust provider: sqlcipher-flags.sh), whose bindings go to
+# <target>/bindings-encrypted/{kotlin,swift,python}. The encrypted API is
+# the plain one plus `FieldStore.encrypt_database` and `change_key` (the
+# plain `open_encrypted` answers `Unsupported`). The shipped build of the encrypted flavour is also kept as
+# <target>/release-small/libfieldsync-encrypted.so, its size in
+# <target>/bench/size-encrypted.json (check-size.sh reads them).
 #
 # The bindings are generated from the unstripped debug build: uniffi reads
 # the API from metadata symbols that stripping removes. The metadata is the
@@ -14,11 +24,29 @@ set -euo pipefail
 source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
 
-out=$target_dir/bindings
 lib_kind=${FIELDSYNC_LIB:-release-small}
+flavour=${FIELDSYNC_FLAVOUR:-plain}
+case "$flavour" in
+plain)
+    out=$target_dir/bindings
+    features=()
+    size_json=$target_dir/bench/size.json
+    ;;
+encrypted)
+    out=$target_dir/bindings-encrypted
+    features=(--features encrypted)
+    size_json=$target_dir/bench/size-encrypted.json
+    # SQLCipher's crypto from the library's own provider, not OpenSSL.
+    source bindings/sqlcipher-flags.sh
+    ;;
+*)
+    echo "FIELDSYNC_FLAVOUR must be plain or encrypted, not $flavour" >&2
+    exit 2
+    ;;
+esac
 
-echo "== building the debug library (for the uniffi metadata)"
-cargo build --quiet -p fieldsync-ffi --lib
+echo "== building the debug library, $flavour flavour (for the uniffi metadata)"
+cargo build --quiet -p fieldsync-ffi --lib "${features[@]}"
 metadata_lib=$target_dir/debug/libfieldsync.so
 
 case "$lib_kind" in
@@ -30,9 +58,19 @@ release-small)
     # leave out features fieldsync does not use (see sqlite-flags.sh).
     # The linker packs the relative relocations (DT_RELR; see
     # link-flags.sh): 127 KB less than classic RELA entries.
-    (source bindings/sqlite-flags.sh && source bindings/link-flags.sh &&
-        cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib -- "${FIELDSYNC_LINK_ARGS[@]}")
+    (
+        source bindings/sqlite-flags.sh
+        source bindings/link-flags.sh
+        [ "$flavour" = plain ] || source bindings/sqlcipher-flags.sh
+        cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib "${features[@]}" \
+            -- "${FIELDSYNC_LINK_ARGS[@]}"
+    )
     shipped_lib=$target_dir/release-small/libfieldsync.so
+    if [ "$flavour" = encrypted ]; then
+        # Kept apart: the next plain build writes libfieldsync.so again.
+        cp "$shipped_lib" "$target_dir/release-small/libfieldsync-encrypted.so"
+        shipped_lib=$target_dir/release-small/libfieldsync-encrypted.so
+    fi
     # A SQLite function that a flag of sqlite-flags.sh left out but the
     # Rust side still calls does not fail the link of a shared library: it
     # stays undefined, and the app would crash on the first call.
@@ -66,10 +104,10 @@ cp "$shipped_lib" "$out/python/libfieldsync.so"
 cp "$shipped_lib" "$out/kotlin/libfieldsync.so"
 
 size=$(stat -c %s "$shipped_lib")
-echo "== libfieldsync.so ($lib_kind): $size bytes ($(awk "BEGIN { printf \"%.2f\", $size / 1048576 }") MiB)"
+echo "== libfieldsync.so ($flavour, $lib_kind): $size bytes ($(awk "BEGIN { printf \"%.2f\", $size / 1048576 }") MiB)"
 if [ "$lib_kind" = release-small ]; then
     mkdir -p "$target_dir/bench"
-    printf '{"lib_stripped_bytes": %s}\n' "$size" >"$target_dir/bench/size.json"
-    echo "== written to $target_dir/bench/size.json"
+    printf '{"lib_stripped_bytes": %s}\n' "$size" >"$size_json"
+    echo "== written to $size_json"
 fi
 echo "== bindings in $out/{kotlin,swift,python}"

@@ -7,7 +7,17 @@ kotlin_dir=bindings/kotlin
 kotlinc=$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc
 klib=$kotlin_dir/node_modules/kotlin-compiler/lib
 jna=${JNA_JAR:-/usr/share/java/jna.jar}
-generated=$target_dir/bindings/kotlin
+# FIELDSYNC_FLAVOUR=encrypted: the encrypted flavour's bindings and library
+# (FIELDSYNC_FLAVOUR=encrypted bindings/generate.sh writes them).
+case "${FIELDSYNC_FLAVOUR:-plain}" in
+plain) bindings_dir=$target_dir/bindings ;;
+encrypted) bindings_dir=$target_dir/bindings-encrypted ;;
+*)
+    echo "FIELDSYNC_FLAVOUR must be plain or encrypted" >&2
+    exit 2
+    ;;
+esac
+generated=$bindings_dir/kotlin
 # The Android library's hand-written part: live queries as Flows.
 live_queries=bindings/android/fieldsync/src/main/extensions/io/fieldsync/LiveQueries.kt
 server=$target_dir/debug/sync-server-mock
@@ -27,12 +37,13 @@ if [ "${FIELDSYNC_SERVER_BUILT:-0}" != 1 ] || [ ! -x "$server" ]; then
 fi
 
 # run_on_jvm NAME SOURCE MAIN_CLASS ARGS...: compiles the bindings with
-# SOURCE (under bindings/kotlin) into <target>/bindings/NAME and runs
+# SOURCE (under bindings/kotlin) into <target>/bindings/NAME (bindings-encrypted/
+# for the encrypted flavour) and runs
 # MAIN_CLASS with ARGS against the generated library and the mock Portal.
 run_on_jvm() {
     local name=$1 source=$2 main=$3
     shift 3
-    local build=$target_dir/bindings/$name started
+    local build=$bindings_dir/$name started
     mkdir -p "$build"
     echo "== compiling the Kotlin bindings and $source"
     started=$(date +%s)

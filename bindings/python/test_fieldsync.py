@@ -218,6 +218,15 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(raised.exception.field, "locale")
         self.assertEqual(raised.exception.reason, "is malformed")
 
+    def test_the_plain_flavour_has_no_encryption_at_rest(self):
+        key = bytes(range(32))
+        encrypted = os.path.join(tmp.name, "encrypted.db")
+        with self.assertRaises(FieldSyncError.Unsupported):
+            FieldStore.open_encrypted(encrypted, "en", key)
+        # Only the encrypted flavour has them.
+        self.assertFalse(hasattr(FieldStore, "change_key") or hasattr(FieldStore, "encrypt_database"))
+        self.assertFalse(os.path.exists(encrypted))
+
     def test_no_session_is_an_error(self):
         store = FieldStore.open_in_memory("en")
         self.assertIsNone(store.session())

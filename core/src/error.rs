@@ -31,6 +31,15 @@ pub enum ValidationReason {
     /// A static customer segment where one defined by conditions is needed
     /// (there is nothing to evaluate).
     NotConditional,
+    /// Not exactly this many bytes long (a database key).
+    #[cfg(feature = "encryption")]
+    ByteLength { bytes: usize },
+    /// A file that must not exist yet, and does.
+    #[cfg(feature = "encryption")]
+    AlreadyExists,
+    /// A key for a database that is not encrypted.
+    #[cfg(feature = "encryption")]
+    NotEncrypted,
 }
 
 impl fmt::Display for ValidationReason {
@@ -50,6 +59,14 @@ impl fmt::Display for ValidationReason {
             Self::DefinedByConditions => {
                 f.write_str("is defined by conditions; its members follow its criteria")
             }
+            #[cfg(feature = "encryption")]
+            Self::ByteLength { bytes } => write!(f, "must be exactly {bytes} bytes"),
+            #[cfg(feature = "encryption")]
+            Self::AlreadyExists => f.write_str("already exists"),
+            #[cfg(feature = "encryption")]
+            Self::NotEncrypted => f.write_str(
+                "the database is not encrypted (encrypt_database makes an encrypted copy)",
+            ),
         }
     }
 }
@@ -163,6 +180,12 @@ pub enum Error {
     #[error("{count} local changes wait for upload")]
     PendingChanges { count: u64 },
 
+    /// The key does not open the database: a wrong key, a database that is
+    /// not encrypted, or a file that is no database. Nothing was changed.
+    /// (Never says anything about the key.)
+    #[error("the key does not open this database")]
+    WrongKey,
+
     /// A stored value this build cannot read (e.g. an unknown code).
     #[error("stored {what} is invalid")]
     CorruptData { what: &'static str },
@@ -216,6 +239,7 @@ impl Error {
             Error::Server { .. } => "server",
             Error::SyncInProgress => "sync_in_progress",
             Error::PendingChanges { .. } => "pending_changes",
+            Error::WrongKey => "wrong_key",
             Error::CorruptData { .. } | Error::Sqlite(_) | Error::Json(_) => "internal",
         }
     }

@@ -87,6 +87,12 @@ pub enum FieldSyncError {
         /// How many.
         count: u64,
     },
+    /// The key does not open the database. Nothing was changed.
+    #[error("the key does not open this database")]
+    WrongKey,
+    /// Encryption at rest is in the encrypted flavour of the library only.
+    #[error("encryption at rest is not in this build of fieldsync")]
+    Unsupported,
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
     /// applied stays applied; the next run does the rest.
     #[error("the sync was cancelled")]
@@ -129,6 +135,7 @@ impl From<CoreError> for FieldSyncError {
             CoreError::Network { reason } => FieldSyncError::Network { reason },
             CoreError::Server { status, reason } => FieldSyncError::Server { status, reason },
             CoreError::PendingChanges { count } => FieldSyncError::PendingChanges { count },
+            CoreError::WrongKey => FieldSyncError::WrongKey,
             CoreError::IncompatibleSchema { .. }
             | CoreError::CorruptData { .. }
             | CoreError::Sqlite(_)
@@ -281,6 +288,7 @@ mod tests {
                 CoreError::PendingChanges { count: 2 },
                 FieldSyncError::PendingChanges { count: 2 },
             ),
+            (CoreError::WrongKey, FieldSyncError::WrongKey),
             (
                 CoreError::SyncInProgress,
                 FieldSyncError::Internal {

@@ -20,6 +20,11 @@
 //! - [`set_logger`]: the library's log records, sent to the app's
 //!   [`Logger`] (off by default).
 //!
+//! Two flavours: the default links SQLite; the `encrypted` feature links
+//! SQLCipher (core's `encryption`): `FieldStore.open_encrypted` works and
+//! `encrypt_database` and `change_key` are exported. Without it
+//! `open_encrypted` answers `FieldSyncError.Unsupported`.
+//!
 //! Network work runs on one tokio runtime owned by the library
 //! (see `runtime.rs`). A Rust panic never crosses into the app as a crash:
 //! uniffi turns a panic in a call into an exception (Kotlin

@@ -5,6 +5,8 @@ use std::time::SystemTime;
 
 use fieldsync_core::model::LanguageTag;
 use fieldsync_core::store::Tables;
+#[cfg(feature = "encrypted")]
+use fieldsync_core::store::DatabaseKey;
 use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
@@ -78,6 +80,25 @@ impl FieldStore {
     pub fn open(path: String, locale: String) -> Result<Arc<Self>> {
         let locale = parse_locale(&locale)?;
         Ok(Self::new(Store::open(path)?, locale))
+    }
+
+    // The docs of exported items are kept in the library: short ones here,
+    // the rest in bindings/README.md ("Encryption at rest").
+    /// Opens the encrypted database at `path` with `key`, 32 bytes (see the
+    /// README). `WrongKey`: nothing changed. Plain flavour: `Unsupported`.
+    #[uniffi::constructor]
+    pub fn open_encrypted(path: String, locale: String, key: Vec<u8>) -> Result<Arc<Self>> {
+        #[cfg(feature = "encrypted")]
+        {
+            let locale = parse_locale(&locale)?;
+            let key = DatabaseKey::take(key)?;
+            Ok(Self::new(Store::open_encrypted(path, &key)?, locale))
+        }
+        #[cfg(not(feature = "encrypted"))]
+        {
+            let _ = (path, locale, key);
+            Err(FieldSyncError::Unsupported)
+        }
     }
 
     /// A private database in memory, gone when the store is: for tests and
@@ -360,5 +381,35 @@ impl FieldStore {
     /// and RFM scores; zero and `null` without transactions.
     pub fn purchase_summary(&self, customer_id: String) -> Result<PurchaseSummary> {
         Ok(self.inner.purchase_summary(&customer_id)?.into())
+    }
+}
+
+/// What only the encrypted flavour exports: the plain one has no room for
+/// them in its size budget (their exports would cost it 4 KiB), and without
+/// encryption they have nothing to do.
+#[cfg(feature = "encrypted")]
+#[uniffi::export]
+impl FieldStore {
+    /// Copies the plain database at `plain_path` into a new encrypted one
+    /// at `encrypted_path`, and opens it (see the README).
+    #[uniffi::constructor]
+    pub fn encrypt_database(
+        plain_path: String,
+        encrypted_path: String,
+        locale: String,
+        key: Vec<u8>,
+    ) -> Result<Arc<Self>> {
+        let locale = parse_locale(&locale)?;
+        let key = DatabaseKey::take(key)?;
+        Store::encrypt_database(plain_path, &encrypted_path, &key)?;
+        Ok(Self::new(
+            Store::open_encrypted(encrypted_path, &key)?,
+            locale,
+        ))
+    }
+
+    /// Re-encrypts the database with `new_key` (32 bytes).
+    pub fn change_key(&self, new_key: Vec<u8>) -> Result<()> {
+        Ok(self.inner.change_key(&DatabaseKey::take(new_key)?)?)
     }
 }

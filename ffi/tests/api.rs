@@ -341,3 +341,20 @@ async fn a_background_loop_stops_with_its_handle() {
         Err(FieldSyncError::Validation { field, .. }) if field == "interval_seconds"
     ));
 }
+
+/// The plain flavour has no encryption at rest: `open_encrypted` says so
+/// with `Unsupported`, and touches nothing (`change_key` and
+/// `encrypt_database` are the encrypted flavour's only).
+#[cfg(not(feature = "encrypted"))]
+#[test]
+fn the_plain_flavour_answers_unsupported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let unsupported = FieldSyncError::Unsupported;
+    let key = vec![1u8; 32];
+    assert_eq!(
+        FieldStore::open_encrypted(path("e.db"), "en".into(), key).err(),
+        Some(unsupported)
+    );
+    assert!(!dir.path().join("e.db").exists());
+}

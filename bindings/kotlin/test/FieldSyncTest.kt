@@ -198,6 +198,14 @@ fun defineTests() {
         assertEquals("no session: sign in before this operation", e.toString(), "message")
     }
 
+    test("the plain flavour has no encryption at rest: openEncrypted throws Unsupported") {
+        val key = ByteArray(32) { it.toByte() }
+        val encrypted = tmp.resolve("encrypted.db").toString()
+        val e = assertThrows<FieldSyncException.Unsupported> { FieldStore.openEncrypted(encrypted, "en", key) }
+        assertEquals("encryption at rest is not in this build of fieldsync", e.toString(), "message")
+        assertTrue(!java.io.File(encrypted).exists(), "nothing written")
+    }
+
     test("log in as each role") {
         for ((user, role, org) in listOf(
             Triple("admin", Role.ADMIN, "org-north"),

@@ -10,9 +10,13 @@
 
 pub mod carts;
 pub mod catalogue;
+#[cfg(feature = "encryption")]
+mod cipher;
 pub mod customer_segments;
 pub mod customers;
 mod dropdowns;
+#[cfg(feature = "encryption")]
+mod encryption;
 mod journal;
 pub mod live;
 pub mod outbox;
@@ -42,6 +46,8 @@ pub use customer_segments::{
 };
 pub use live::{Tables, Watch};
 pub use customers::{CustomerPage, CustomerQuery, SegmentFilter, apply_customer_changes};
+#[cfg(feature = "encryption")]
+pub use encryption::DatabaseKey;
 pub use outbox::{OutboxEntry, OutboxState};
 pub use paging::{MAX_PAGE_SIZE, check_limit};
 pub use purchases::PurchaseSummary;
@@ -65,8 +71,19 @@ pub struct Store {
 
 struct ReaderPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<(Connection, KeyStamp)>>,
+    /// The key readers open an encrypted database with.
+    #[cfg(feature = "encryption")]
+    key: encryption::ReaderKey,
 }
+
+/// Which key an idle reader was opened with: a generation of the pool's
+/// key in the encrypted flavour (see `Store::change_key`), nothing in the
+/// plain one.
+#[cfg(feature = "encryption")]
+type KeyStamp = u64;
+#[cfg(not(feature = "encryption"))]
+type KeyStamp = ();
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and upgrades its
@@ -84,6 +101,8 @@ impl Store {
             readers: Some(ReaderPool {
                 path,
                 idle: Mutex::new(Vec::new()),
+                #[cfg(feature = "encryption")]
+                key: Default::default(),
             }),
             clock: Arc::new(SystemClock),
             dropdowns: Default::default(),
@@ -127,12 +146,12 @@ impl Store {
                 f(&tx)
             }
             Some(pool) => {
-                let conn = pool.take()?;
+                let (conn, stamp) = pool.take()?;
                 let result = {
                     let tx = conn.unchecked_transaction()?;
                     f(&tx)
                 };
-                pool.give_back(conn);
+                pool.give_back(conn, stamp);
                 result
             }
         }
@@ -199,9 +218,9 @@ impl Store {
 }
 
 impl ReaderPool {
-    fn take(&self) -> Result<Connection> {
-        if let Some(conn) = lock(&self.idle).pop() {
-            return Ok(conn);
+    fn take(&self) -> Result<(Connection, KeyStamp)> {
+        if let Some(idle) = lock(&self.idle).pop() {
+            return Ok(idle);
         }
         let conn = Connection::open_with_flags(
             &self.path,
@@ -209,15 +228,26 @@ impl ReaderPool {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
+        // Before anything reads the file.
+        #[cfg(feature = "encryption")]
+        let stamp = self.key.apply(&conn)?;
+        #[cfg(not(feature = "encryption"))]
+        let stamp = ();
         conn.busy_timeout(BUSY_TIMEOUT)?;
         register_functions(&conn)?;
-        Ok(conn)
+        Ok((conn, stamp))
     }
 
-    fn give_back(&self, conn: Connection) {
+    fn give_back(&self, conn: Connection, stamp: KeyStamp) {
         let mut idle = lock(&self.idle);
+        #[cfg(feature = "encryption")]
+        if !self.key.is_current(stamp) {
+            return;
+        }
+        #[cfg(not(feature = "encryption"))]
+        let () = stamp;
         if idle.len() < MAX_IDLE_READERS {
-            idle.push(conn);
+            idle.push((conn, stamp));
         }
     }
 }

@@ -176,6 +176,8 @@ pub(super) fn unavailable(err: Error) -> (&'static str, ReferenceProblem) {
 mod apply;
 mod catalogue;
 mod customers;
+#[cfg(feature = "encryption")]
+mod encryption;
 mod props;
 mod queries;
 mod live;
