@@ -223,8 +223,13 @@ class StoreTests(unittest.TestCase):
         encrypted = os.path.join(tmp.name, "encrypted.db")
         with self.assertRaises(FieldSyncError.Unsupported):
             FieldStore.open_encrypted(encrypted, "en", key)
-        # Only the encrypted flavour has them.
-        self.assertFalse(hasattr(FieldStore, "change_key") or hasattr(FieldStore, "encrypt_database"))
+        # The same API as the encrypted flavour's, answering Unsupported.
+        plain = os.path.join(tmp.name, "plain-for-encryption.db")
+        FieldStore.open(plain, "en")
+        with self.assertRaises(FieldSyncError.Unsupported):
+            FieldStore.encrypt_database(plain, encrypted, "en", key)
+        with self.assertRaises(FieldSyncError.Unsupported):
+            FieldStore.open_in_memory("en").change_key(key)
         self.assertFalse(os.path.exists(encrypted))
 
     def test_no_session_is_an_error(self):

@@ -163,12 +163,12 @@ for label, kind in re.findall(r"func onChange\((\w+): ([^)]+)\) throws", live_so
 check("LiveQueries.swift calls 6 watch functions and implements 6 observers",
       len(calls) == 6 and len(re.findall(r"func onChange", live_source)) == 6, calls)
 
-# The encrypted flavour's own (FIELDSYNC_FLAVOUR=encrypted check-swift.sh).
-if os.environ.get("FIELDSYNC_SWIFT_ENCRYPTED") == "1":
-    api += [
-        r"public static func encryptDatabase\(plainPath: String, encryptedPath: String, locale: String, key: Data\)throws\s+-> FieldStore",
-        r"open func changeKey\(newKey: Data\)throws\s",
-    ]
+# Encryption at rest: both flavours declare it (the plain one answers
+# Unsupported).
+api += [
+    r"public static func encryptDatabase\(plainPath: String, encryptedPath: String, locale: String, key: Data\)throws\s+-> FieldStore",
+    r"open func changeKey\(newKey: Data\)throws\s",
+]
 declarations = re.sub(r"/\*\*.*?\*/", "", swift, flags=re.S)  # without doc comments
 missing = [a for a in api if not re.search(a, declarations)]
 check(f"the {len(api)} declarations bindings/README.md and LiveQueries.swift rely on exist", not missing, missing)

@@ -21,9 +21,9 @@
 //!   [`Logger`] (off by default).
 //!
 //! Two flavours: the default links SQLite; the `encrypted` feature links
-//! SQLCipher (core's `encryption`): `FieldStore.open_encrypted` works and
-//! `encrypt_database` and `change_key` are exported. Without it
-//! `open_encrypted` answers `FieldSyncError.Unsupported`.
+//! SQLCipher (core's `encryption`): `FieldStore.open_encrypted`,
+//! `encrypt_database` and `change_key` work. Without it they answer
+//! `FieldSyncError.Unsupported` (the same API in both).
 //!
 //! Network work runs on one tokio runtime owned by the library
 //! (see `runtime.rs`). A Rust panic never crosses into the app as a crash:

@@ -384,10 +384,9 @@ impl FieldStore {
     }
 }
 
-/// What only the encrypted flavour exports: the plain one has no room for
-/// them in its size budget (their exports would cost it 4 KiB), and without
-/// encryption they have nothing to do.
-#[cfg(feature = "encrypted")]
+/// Encryption at rest beyond opening: both flavours export them, so app
+/// code compiles against either; the plain one answers `Unsupported` and
+/// touches nothing.
 #[uniffi::export]
 impl FieldStore {
     /// Copies the plain database at `plain_path` into a new encrypted one
@@ -399,17 +398,33 @@ impl FieldStore {
         locale: String,
         key: Vec<u8>,
     ) -> Result<Arc<Self>> {
-        let locale = parse_locale(&locale)?;
-        let key = DatabaseKey::take(key)?;
-        Store::encrypt_database(plain_path, &encrypted_path, &key)?;
-        Ok(Self::new(
-            Store::open_encrypted(encrypted_path, &key)?,
-            locale,
-        ))
+        #[cfg(feature = "encrypted")]
+        {
+            let locale = parse_locale(&locale)?;
+            let key = DatabaseKey::take(key)?;
+            Store::encrypt_database(plain_path, &encrypted_path, &key)?;
+            Ok(Self::new(
+                Store::open_encrypted(encrypted_path, &key)?,
+                locale,
+            ))
+        }
+        #[cfg(not(feature = "encrypted"))]
+        {
+            let _ = (plain_path, encrypted_path, locale, key);
+            Err(FieldSyncError::Unsupported)
+        }
     }
 
     /// Re-encrypts the database with `new_key` (32 bytes).
     pub fn change_key(&self, new_key: Vec<u8>) -> Result<()> {
-        Ok(self.inner.change_key(&DatabaseKey::take(new_key)?)?)
+        #[cfg(feature = "encrypted")]
+        {
+            Ok(self.inner.change_key(&DatabaseKey::take(new_key)?)?)
+        }
+        #[cfg(not(feature = "encrypted"))]
+        {
+            let _ = new_key;
+            Err(FieldSyncError::Unsupported)
+        }
     }
 }

@@ -342,9 +342,9 @@ async fn a_background_loop_stops_with_its_handle() {
     ));
 }
 
-/// The plain flavour has no encryption at rest: `open_encrypted` says so
-/// with `Unsupported`, and touches nothing (`change_key` and
-/// `encrypt_database` are the encrypted flavour's only).
+/// The plain flavour has no encryption at rest: `open_encrypted`,
+/// `encrypt_database` and `change_key` say so with `Unsupported`, and touch
+/// nothing.
 #[cfg(not(feature = "encrypted"))]
 #[test]
 fn the_plain_flavour_answers_unsupported() {
@@ -353,8 +353,15 @@ fn the_plain_flavour_answers_unsupported() {
     let unsupported = FieldSyncError::Unsupported;
     let key = vec![1u8; 32];
     assert_eq!(
-        FieldStore::open_encrypted(path("e.db"), "en".into(), key).err(),
-        Some(unsupported)
+        FieldStore::open_encrypted(path("e.db"), "en".into(), key.clone()).err(),
+        Some(unsupported.clone())
     );
+    drop(FieldStore::open(path("plain.db"), "en".into()).unwrap());
+    assert_eq!(
+        FieldStore::encrypt_database(path("plain.db"), path("e.db"), "en".into(), key.clone()).err(),
+        Some(unsupported.clone())
+    );
+    let store = FieldStore::open_in_memory("en".into()).unwrap();
+    assert_eq!(store.change_key(key).err(), Some(unsupported));
     assert!(!dir.path().join("e.db").exists());
 }

@@ -198,11 +198,16 @@ fun defineTests() {
         assertEquals("no session: sign in before this operation", e.toString(), "message")
     }
 
-    test("the plain flavour has no encryption at rest: openEncrypted throws Unsupported") {
+    test("the plain flavour has no encryption at rest: openEncrypted, encryptDatabase and changeKey throw Unsupported") {
         val key = ByteArray(32) { it.toByte() }
         val encrypted = tmp.resolve("encrypted.db").toString()
         val e = assertThrows<FieldSyncException.Unsupported> { FieldStore.openEncrypted(encrypted, "en", key) }
         assertEquals("encryption at rest is not in this build of fieldsync", e.toString(), "message")
+        // The same API as the encrypted flavour's, answering Unsupported.
+        val plain = tmp.resolve("plain-for-encryption.db").toString()
+        FieldStore.open(plain, "en").close()
+        assertThrows<FieldSyncException.Unsupported> { FieldStore.encryptDatabase(plain, encrypted, "en", key) }
+        assertThrows<FieldSyncException.Unsupported> { FieldStore.openInMemory("en").changeKey(key) }
         assertTrue(!java.io.File(encrypted).exists(), "nothing written")
     }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use super::{KeyStamp, ReaderPool, Store, configure_writer, lock, register_functions, schema};
+use super::{KeyStamp, ReaderPool, Store, configure_writer, live, lock, register_functions, schema};
 use crate::clock::SystemClock;
 use crate::error::{Error, Result, ValidationReason};
 
@@ -177,6 +177,8 @@ impl Store {
         check_key(&conn)?;
         configure_writer(&mut conn, true)?;
         schema::migrate(&mut conn)?;
+        let live = live::LiveQueries::default();
+        live::track_changes(&mut conn, &live.pending)?;
         Ok(Store {
             writer: Mutex::new(conn),
             readers: Some(ReaderPool {
@@ -186,6 +188,7 @@ impl Store {
             }),
             clock: Arc::new(SystemClock),
             dropdowns: Default::default(),
+            live,
         })
     }
 
