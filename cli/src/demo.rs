@@ -217,7 +217,9 @@ pub async fn run(db: Option<PathBuf>, keep_portal: bool) -> CliResult {
         .map_err(|e| format!("cannot start the mock Portal: {e}"))?;
     let url = server.url();
     println!("mock Portal listening on {url}");
-    println!("the Portal's screens: {url}/portal/ (users admin, manager, tech; the password is the name)");
+    println!(
+        "the Portal's screens: {url}/portal/ (users admin, manager, tech; the password is the name)"
+    );
     println!("technician device database: {}\n", tech_db.display());
 
     let tech = Device::open("technician", &tech_db, &url, "tech")?;

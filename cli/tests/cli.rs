@@ -123,7 +123,11 @@ fn the_demo_can_keep_the_portal_running_until_ctrl_c() {
         .trim_start_matches("http://")
         .trim_end_matches("/portal/");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
-    write!(stream, "GET /portal/ HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /portal/ HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut page = String::new();
     stream.read_to_string(&mut page).unwrap();
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");

@@ -149,8 +149,11 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl Transport for HttpTransport {
     async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
-        self.send(with_json(self.client.post(self.url("/auth/v1/login")), request)?)
-            .await
+        self.send(with_json(
+            self.client.post(self.url("/auth/v1/login")),
+            request,
+        )?)
+        .await
     }
 
     async fn pull(

@@ -38,15 +38,21 @@ const PAGE: &str = "SELECT c.id, c.organization_id, c.name, c.status_id, c.sourc
 fn fill(conn: &Connection) {
     let tx = conn.unchecked_transaction().unwrap();
     for i in 0..CUSTOMERS {
-        tx.execute(INSERT, params![format!("c-{i}"), format!("Customer {i:05}")])
-            .unwrap();
+        tx.execute(
+            INSERT,
+            params![format!("c-{i}"), format!("Customer {i:05}")],
+        )
+        .unwrap();
     }
     tx.commit().unwrap();
 }
 
 /// Each added customer sorts before all the others: it is on the first page.
 fn added(i: usize) -> (String, String) {
-    (format!("new-{i}"), format!("A new customer {:06}", 999_999 - i))
+    (
+        format!("new-{i}"),
+        format!("A new customer {:06}", 999_999 - i),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -118,10 +124,17 @@ fn main() {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         let total: i64 = raw
-            .query_row("SELECT count(*) FROM customers WHERE deleted = 0", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM customers WHERE deleted = 0",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         limit.push(started.elapsed());
-        assert_eq!((names[0].as_str(), total as usize), (name.as_str(), CUSTOMERS + i + 1));
+        assert_eq!(
+            (names[0].as_str(), total as usize),
+            (name.as_str(), CUSTOMERS + i + 1)
+        );
     }
 
     ours.sort();

@@ -190,7 +190,13 @@ impl FieldStore {
             CUSTOMER_SEGMENTS,
             move |store, _| store.customer_segments(tag.as_deref()),
             move |segments| {
-                observer.on_change(segments.iter().cloned().map(CustomerSegmentView::from).collect())
+                observer.on_change(
+                    segments
+                        .iter()
+                        .cloned()
+                        .map(CustomerSegmentView::from)
+                        .collect(),
+                )
             },
         )
     }

@@ -4,9 +4,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use fieldsync_core::model::LanguageTag;
-use fieldsync_core::store::Tables;
 #[cfg(feature = "encrypted")]
 use fieldsync_core::store::DatabaseKey;
+use fieldsync_core::store::Tables;
 use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
@@ -67,7 +67,10 @@ impl FieldStore {
 }
 
 pub(crate) fn read_locale(locale: &RwLock<LanguageTag>) -> LanguageTag {
-    locale.read().unwrap_or_else(PoisonError::into_inner).clone()
+    locale
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 #[uniffi::export]

@@ -358,7 +358,8 @@ fn the_plain_flavour_answers_unsupported() {
     );
     drop(FieldStore::open(path("plain.db"), "en".into()).unwrap());
     assert_eq!(
-        FieldStore::encrypt_database(path("plain.db"), path("e.db"), "en".into(), key.clone()).err(),
+        FieldStore::encrypt_database(path("plain.db"), path("e.db"), "en".into(), key.clone())
+            .err(),
         Some(unsupported.clone())
     );
     let store = FieldStore::open_in_memory("en".into()).unwrap();

@@ -13,8 +13,8 @@ use fieldsync_core::protocol::{LoginRequest, LoginResponse, LoginUser};
 use crate::error::{ApiError, JsonBody, Result};
 use crate::passwords;
 use crate::state::AppState;
-use crate::throttle::Attempt;
 use crate::store::users;
+use crate::throttle::Attempt;
 
 /// `POST /auth/v1/login`: the password is checked against the user's
 /// argon2 hash off the async workers and outside the database lock; an

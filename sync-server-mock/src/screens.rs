@@ -27,8 +27,14 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/portal", get(|| async { Redirect::permanent("/portal/") }))
         .route("/portal/", get(index))
-        .route("/portal/portal.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
-        .route("/portal/portal.css", get(|| async { asset("text/css; charset=utf-8", STYLE) }))
+        .route(
+            "/portal/portal.js",
+            get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/portal/portal.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE) }),
+        )
 }
 
 /// The page's configuration, embedded as JSON (`<script type="application/json">`).
@@ -60,5 +66,8 @@ async fn index() -> impl IntoResponse {
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
-    ([(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")], body)
+    (
+        [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")],
+        body,
+    )
 }

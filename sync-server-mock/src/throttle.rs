@@ -153,11 +153,17 @@ mod tests {
             assert!(t.check("a").is_ok(), "abandoned attempts do not lock");
         }
         Attempt::begin(&t, "a").failed();
-        assert!(t.check("a").is_err(), "the third failure with a verdict locks");
+        assert!(
+            t.check("a").is_err(),
+            "the third failure with a verdict locks"
+        );
         let other = Attempt::begin(&t, "b");
         other.succeeded();
         assert!(t.check("b").is_ok());
-        assert!(t.entries.lock().unwrap().get("b").is_none(), "a success resets");
+        assert!(
+            t.entries.lock().unwrap().get("b").is_none(),
+            "a success resets"
+        );
     }
 
     #[test]

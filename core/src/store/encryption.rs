@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use super::{KeyStamp, ReaderPool, Store, configure_writer, live, lock, register_functions, schema};
+use super::{
+    KeyStamp, ReaderPool, Store, configure_writer, live, lock, register_functions, schema,
+};
 use crate::clock::SystemClock;
 use crate::error::{Error, Result, ValidationReason};
 

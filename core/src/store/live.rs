@@ -236,14 +236,16 @@ impl Store {
         E: FnMut(&T) + Send + 'static,
     {
         let mut last: Option<T> = None;
-        let run: Run = Box::new(move |store| match query(store).or_else(signed_out_is_empty) {
-            Ok(value) if last.as_ref() != Some(&value) => {
-                emit(&value);
-                last = Some(value);
-            }
-            Ok(_) => {}
-            Err(e) => query_failed(&e),
-        });
+        let run: Run = Box::new(
+            move |store| match query(store).or_else(signed_out_is_empty) {
+                Ok(value) if last.as_ref() != Some(&value) => {
+                    emit(&value);
+                    last = Some(value);
+                }
+                Ok(_) => {}
+                Err(e) => query_failed(&e),
+            },
+        );
         self.watch_run(tables, run)
     }
 

@@ -44,10 +44,10 @@ pub use customer_segments::{
     CustomerSegmentMember, CustomerSegmentMemberPage, CustomerSegmentRefresh,
     CustomerSegmentTagCount, CustomerSegmentView,
 };
-pub use live::{Tables, Watch};
 pub use customers::{CustomerPage, CustomerQuery, SegmentFilter, apply_customer_changes};
 #[cfg(feature = "encryption")]
 pub use encryption::DatabaseKey;
+pub use live::{Tables, Watch};
 pub use outbox::{OutboxEntry, OutboxState};
 pub use paging::{MAX_PAGE_SIZE, check_limit};
 pub use purchases::PurchaseSummary;

@@ -4,8 +4,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, Tables};
 use super::outbox::{self, OutboxState};
+use super::{Store, Tables};
 use crate::error::{Error, Result};
 use crate::model::{Role, Session};
 

@@ -71,7 +71,10 @@ mod tests {
         let packed = gzip(&br#"{"changes":[]}"#.repeat(100));
         for cut in [2, 10, packed.len() / 2, packed.len() - 1] {
             let err = decode_body(&packed[..cut]).unwrap_err();
-            assert!(matches!(err, TransportError::Decode { .. }), "cut at {cut}: {err:?}");
+            assert!(
+                matches!(err, TransportError::Decode { .. }),
+                "cut at {cut}: {err:?}"
+            );
         }
     }
 
@@ -80,7 +83,10 @@ mod tests {
         let mut packed = gzip(&br#"{"changes":[]}"#.repeat(100));
         let middle = packed.len() / 2;
         packed[middle..].iter_mut().for_each(|b| *b ^= 0x5a);
-        assert!(matches!(decode_body(&packed), Err(TransportError::Decode { .. })));
+        assert!(matches!(
+            decode_body(&packed),
+            Err(TransportError::Decode { .. })
+        ));
     }
 
     #[test]
@@ -88,6 +94,9 @@ mod tests {
         let packed = gzip(&[0u8; 10_001]);
         let err = decode_body_within(&packed, 10_000).unwrap_err();
         assert!(err.to_string().contains("more than 10000"), "{err}");
-        assert_eq!(decode_body_within(&packed[..], 10_001).unwrap().len(), 10_001);
+        assert_eq!(
+            decode_body_within(&packed[..], 10_001).unwrap().len(),
+            10_001
+        );
     }
 }

@@ -117,15 +117,16 @@ pub async fn get_cart(
     State(state): State<AppState>,
     Office(user): Office,
     Path(id): Path<String>,
-) -> Result<Json<Cart>> {
+) -> Result<Json<Option<Cart>>> {
+    // A customer without an open cart is a state, not a missing resource:
+    // `null`, as the device's `cart.open` is false.
     state
         .db
         .read(move |tx| {
             visible_customer(tx, &user, &id)?;
-            store::get_cart(tx, &id)?
+            Ok(store::get_cart(tx, &id)?
                 .filter(|(_, deleted, _)| !deleted)
-                .map(|(cart, _, _)| cart)
-                .ok_or_else(|| ApiError::NotFound(format!("cart of customer {id}")))
+                .map(|(cart, _, _)| cart))
         })
         .await
         .map(Json)

@@ -221,7 +221,9 @@ async fn a_role_change_takes_effect_at_once_and_reaches_the_feed() {
         json!({"user_id": "user-tech", "organization_id": "org-north", "role": "manager"})
     );
     // Same token, new role.
-    tech.post("/portal/v1/customers", json!({})).await.expect(422);
+    tech.post("/portal/v1/customers", json!({}))
+        .await
+        .expect(422);
     let page = tech.pull(Some(&cursor), None).await;
     let changes = page["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{page:#}");

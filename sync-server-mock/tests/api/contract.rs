@@ -242,6 +242,12 @@ async fn every_documented_operation_answers_as_documented() {
         .delete("/portal/v1/customers/cust-north-1/cart")
         .await
         .expect(200);
+    // No open cart: `null`, not a 404 (the customer is there).
+    let none = admin
+        .get("/portal/v1/customers/cust-north-1/cart")
+        .await
+        .expect(200);
+    assert_eq!(none, Value::Null);
     let manager = anon.login("manager").await;
     let results = manager
         .push(json!([{

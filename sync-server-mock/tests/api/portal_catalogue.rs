@@ -270,7 +270,11 @@ async fn organizations_are_listed_as_each_user_works_in_them() {
     let all = admin.get("/portal/v1/organizations").await.expect(200);
     assert_eq!(ids(all.clone()), ["org-north", "org-south"]);
     assert_eq!(all[0]["default_language"], "nl");
-    for (user, own) in [("manager", "org-north"), ("tech", "org-north"), ("tech2", "org-south")] {
+    for (user, own) in [
+        ("manager", "org-north"),
+        ("tech", "org-north"),
+        ("tech2", "org-south"),
+    ] {
         let session = api.login(user).await;
         let list = session.get("/portal/v1/organizations").await.expect(200);
         assert_eq!(ids(list), [own], "{user}");
@@ -287,7 +291,10 @@ async fn technicians_read_the_catalogue_but_may_not_change_it() {
     let list = tech.get("/portal/v1/marketing-segments").await.expect(200);
     assert!(!list.as_array().unwrap().is_empty());
     tech.get("/portal/v1/picklists/status").await.expect(200);
-    tech.post("/portal/v1/marketing-segments", json!({"name": {"en": "X"}}))
-        .await
-        .expect_error(403, "forbidden", None);
+    tech.post(
+        "/portal/v1/marketing-segments",
+        json!({"name": {"en": "X"}}),
+    )
+    .await
+    .expect_error(403, "forbidden", None);
 }

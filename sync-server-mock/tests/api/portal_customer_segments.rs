@@ -115,8 +115,16 @@ async fn technicians_read_the_customer_segment_api_but_may_not_change_it() {
     // Read-only, as the Portal's screens show it to them: their own
     // organization's segments and those shared by all.
     let listed = tech.get(BASE).await.expect(200);
-    assert!(listed.as_array().unwrap().iter().any(|s| s["id"] == "cs-vip"));
-    tech.get(&format!("{BASE}/cs-vip/members")).await.expect(200);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "cs-vip")
+    );
+    tech.get(&format!("{BASE}/cs-vip/members"))
+        .await
+        .expect(200);
     tech.post(BASE, json!({"name": "X"}))
         .await
         .expect_error(403, "forbidden", None);

@@ -354,14 +354,19 @@ fn the_crypto_provider_is_the_one_the_build_asked_for() {
 #[test]
 fn live_queries_follow_an_encrypted_store_through_a_rekey() {
     let dir = tempfile::tempdir().unwrap();
-    let store = std::sync::Arc::new(Store::open_encrypted(dir.path().join("e.db"), &key(7)).unwrap());
+    let store =
+        std::sync::Arc::new(Store::open_encrypted(dir.path().join("e.db"), &key(7)).unwrap());
     fill(&store);
     let (send, names) = std::sync::mpsc::channel();
     let _watch = store.watch(
         crate::store::Tables::CUSTOMERS,
         |s| {
             let page = s.customers(&CustomerQuery::default(), &tag("en"))?;
-            Ok(page.customers.into_iter().map(|c| c.customer.name).collect::<Vec<_>>())
+            Ok(page
+                .customers
+                .into_iter()
+                .map(|c| c.customer.name)
+                .collect::<Vec<_>>())
         },
         move |names: &Vec<String>| {
             let _ = send.send(names.clone());

@@ -26,7 +26,11 @@ fn watch_names(store: &Arc<Store>) -> (Watch, Receiver<Vec<String>>) {
         tables,
         |s| {
             let page = s.customers(&CustomerQuery::default(), &tag("en"))?;
-            Ok(page.customers.into_iter().map(|c| c.customer.name).collect::<Vec<_>>())
+            Ok(page
+                .customers
+                .into_iter()
+                .map(|c| c.customer.name)
+                .collect::<Vec<_>>())
         },
         move |names: &Vec<String>| {
             let _ = send.send(names.clone());
@@ -44,7 +48,9 @@ fn the_first_result_comes_at_once_then_one_per_relevant_commit() {
     let store = shared_store();
     let (_watch, names) = watch_names(&store);
     assert_eq!(next(&names), Vec::<String>::new());
-    store.create_customer(draft("Bakery", Some("retail"))).unwrap();
+    store
+        .create_customer(draft("Bakery", Some("retail")))
+        .unwrap();
     assert_eq!(next(&names), ["Bakery"]);
     store
         .create_customers(vec![draft("Atelier", None), draft("Corner", None)])
@@ -60,14 +66,29 @@ fn commits_that_do_not_touch_what_it_reads_emit_nothing() {
     next(&names);
     // A picklist value: not read by this query.
     store
-        .apply_picklist_changes(&[Change::Upsert(picklist("st-x", PicklistKind::Status, None, "X", 9))])
+        .apply_picklist_changes(&[Change::Upsert(picklist(
+            "st-x",
+            PicklistKind::Status,
+            None,
+            "X",
+            9,
+        ))])
         .unwrap();
     // Read, but the page stays the same: re-run, nothing handed on.
     store
-        .apply_segment_changes(&[Change::Upsert(segment("extra", None, &[("en", "Extra")], VisitFrequency::Weekly))])
+        .apply_segment_changes(&[Change::Upsert(segment(
+            "extra",
+            None,
+            &[("en", "Extra")],
+            VisitFrequency::Weekly,
+        ))])
         .unwrap();
     store.create_customer(draft("Bakery", None)).unwrap();
-    assert_eq!(next(&names), ["Bakery"], "the first emission since is the customer's");
+    assert_eq!(
+        next(&names),
+        ["Bakery"],
+        "the first emission since is the customer's"
+    );
 }
 
 #[test]
@@ -96,8 +117,13 @@ fn without_rowid_tables_and_whole_table_deletes_are_seen() {
         |s| {
             s.read(|c| {
                 let members: i64 =
-                    c.query_row("SELECT count(*) FROM customer_segment_members", [], |r| r.get(0))?;
-                let tags: i64 = c.query_row("SELECT count(*) FROM customer_segment_tags", [], |r| r.get(0))?;
+                    c.query_row("SELECT count(*) FROM customer_segment_members", [], |r| {
+                        r.get(0)
+                    })?;
+                let tags: i64 =
+                    c.query_row("SELECT count(*) FROM customer_segment_tags", [], |r| {
+                        r.get(0)
+                    })?;
                 Ok((members, tags))
             })
         },
@@ -118,7 +144,12 @@ fn without_rowid_tables_and_whole_table_deletes_are_seen() {
         .unwrap();
     assert_eq!(next(&members), (0, 1));
     store
-        .write(|tx| Ok(tx.execute("INSERT INTO customer_segment_members VALUES ('cs', 'c1')", [])?))
+        .write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO customer_segment_members VALUES ('cs', 'c1')",
+                [],
+            )?)
+        })
         .unwrap();
     assert_eq!(next(&members), (1, 1));
     store.sign_out(SignOut::DiscardChanges).unwrap();
@@ -172,7 +203,11 @@ fn a_slow_observer_holds_up_no_write_and_its_last_result_is_never_stale() {
         Tables::CUSTOMERS,
         |s| {
             let page = s.customers(&CustomerQuery::default(), &tag("en"))?;
-            Ok(page.customers.into_iter().map(|c| c.customer.name).collect::<Vec<_>>())
+            Ok(page
+                .customers
+                .into_iter()
+                .map(|c| c.customer.name)
+                .collect::<Vec<_>>())
         },
         move |names: &Vec<String>| {
             calls += 1;

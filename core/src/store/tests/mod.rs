@@ -178,8 +178,8 @@ mod catalogue;
 mod customers;
 #[cfg(feature = "encryption")]
 mod encryption;
+mod live;
 mod props;
 mod queries;
-mod live;
 mod sign_out;
 mod storage;
