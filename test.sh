@@ -56,21 +56,30 @@ fi
 
 # Every stage runs even when an earlier one failed (the binding suites need
 # only the bindings); the script fails if any did.
+# Each stage's output is also kept apart, so that the end of the run can
+# repeat the last lines of each failed stage: a CI log that shows only its
+# tail still says why.
 failures=()
+failure_logs=()
+stages_run=0
 log=$(mktemp)
+stage_logs=$(mktemp -d)
 bindings_target_dir=$(mktemp -d "${TMPDIR:-/tmp}/fieldsync-target.XXXXXX")
-trap 'rm -f "$log"; rm -rf "$bindings_target_dir"' EXIT
+trap 'rm -f "$log"; rm -rf "$bindings_target_dir" "$stage_logs"' EXIT
 stage() {
     local name=$1
     shift
     step "$name"
-    local stage_started
+    local stage_started stage_log
     stage_started=$(date +%s)
-    if "$@" 2>&1 | tee -a "$log"; then
+    stages_run=$((stages_run + 1))
+    stage_log=$stage_logs/$stages_run.log
+    if "$@" 2>&1 | tee -a "$log" "$stage_log"; then
         echo "--- $name: ok in $(($(date +%s) - stage_started)) s"
     else
         echo "--- $name: FAILED after $(($(date +%s) - stage_started)) s"
         failures+=("$name")
+        failure_logs+=("$stage_log")
         return 1
     fi
 }
@@ -184,6 +193,11 @@ totals=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*
     awk '{p += $1; f += $2} END {printf "%d %d", p, f}')
 echo
 if [ ${#failures[@]} -gt 0 ]; then
+    for i in "${!failures[@]}"; do
+        echo "=== the last lines of the failed stage: ${failures[$i]}"
+        grep -v '^test .* ok$' "${failure_logs[$i]}" | tail -n 60
+        echo
+    done
     echo "=== FAILED: ${failures[*]} ($(($(date +%s) - started)) s)"
     exit 1
 fi

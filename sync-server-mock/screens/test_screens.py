@@ -149,6 +149,23 @@ def no_row_of(label):
         f"no row for {label!r}")
 
 
+def criterion(n):
+    """Row `n` of the criteria builder (its accessible name "Criterion n")."""
+    return wait_for(ec.presence_of_element_located(
+        (By.XPATH, f"//div[@role='group' and @aria-label='Criterion {n}']")), f"criterion {n}")
+
+
+def row_field(row, label):
+    """The control of `row` whose visible label says `label`."""
+    element = row.find_element(By.XPATH, f".//label[normalize-space()={xpath_text(label)}]")
+    return row.find_element(By.ID, element.get_attribute("for"))
+
+
+def member_count(expected):
+    wait_for(lambda d: d.find_element(By.ID, "member-count").text == expected,
+             f"the member count {expected}")
+
+
 class Device:
     """A technician's device: the Python bindings, synced on demand."""
 
@@ -335,15 +352,78 @@ class CustomerSegmentScreens(unittest.TestCase):
         run(device.sync())
         self.assertEqual(device.store.customer_segment_members(made.id, 50, 0).total, 0)
 
-    def test_a_definition_with_bad_criteria_shows_the_error_next_to_the_field(self):
+    def test_a_condition_segment_with_two_criteria_shows_its_member_count(self):
+        device = Device(user="manager", locale="en")
+        sign_in("manager")
+        button("Customer segments list").click()
+        button("Create new").click()
+        button("Define conditions for the new segment").click()
+        heading("Define conditions for the new segment")
+        type_into("Name", "Brno buyers (screens)")
+        type_into("Priority", "20")
+        # Two criteria of two families: Brno, and at least one purchase.
+        first = criterion(1)
+        self.assertEqual(Select(row_field(first, "Family")).first_selected_option.text, "Socio-demographic criteria")
+        Select(row_field(first, "Criterion")).select_by_visible_text("City")
+        row_field(first, "Value").send_keys("Brno")
+        button("Add criterion").click()
+        second = criterion(2)
+        Select(row_field(second, "Family")).select_by_visible_text("Purchasing behavior criteria")
+        second = criterion(2)
+        Select(row_field(second, "Criterion")).select_by_visible_text("Number of purchases")
+        second = criterion(2)
+        Select(row_field(second, "Operator")).select_by_visible_text("between")
+        row_field(criterion(2), "Minimum").send_keys("1")
+        member_count("2")
+        shot("13-define-conditions-member-count")
+        # The same form on a tablet held upright: nothing sticks out sideways.
+        browser.set_window_size(800, 1280)
+        try:
+            self.assertLessEqual(browser.execute_script("return document.documentElement.scrollWidth"),
+                                 browser.execute_script("return window.innerWidth"), "no sideways scrolling")
+            shot("14-define-conditions-tablet")
+        finally:
+            browser.set_window_size(1280, 800)
+        button("Save").click()
+        heading("Brno buyers (screens)")
+        run(device.sync())
+        [made] = [s for s in device.store.customer_segments(None) if s.name == "Brno buyers (screens)"]
+        self.assertEqual(device.store.customer_segment_members(made.id, 50, 0).total, 2,
+                         "the device evaluates the count the screen showed")
+
+        # Edit: exclude the VIPs through the segment picker.
+        button("Edit").click()
+        heading("Edit Brno buyers (screens)")
+        member_count("2")
+        button("Add criterion").click()
+        third = criterion(3)
+        Select(row_field(third, "Family")).select_by_visible_text(
+            "Exclusion of customers according by customer segments and badges")
+        third = criterion(3)
+        self.assertTrue(row_field(third, "Exclude").is_selected(), "an exclusion family excludes")
+        Select(row_field(third, "Customer segment")).select_by_visible_text("VIP")
+        member_count("1")
+        shot("15-edit-definition-exclusion")
+        button("Save").click()
+        heading("Brno buyers (screens)")
+        run(device.sync())
+        self.assertEqual(device.store.customer_segment_members(made.id, 50, 0).total, 1,
+                         "the device follows the edited definition")
+
+    def test_a_definition_with_bad_criteria_shows_the_error_at_its_row(self):
         sign_in("manager")
         go("#/loyalty/customer-segments/new/conditions")
         heading("Define conditions for the new segment")
         type_into("Name", "Bad criteria")
-        type_into("Criteria", '{"all": []}')
+        button("Add criterion").click()
+        Select(row_field(criterion(2), "Operator")).select_by_visible_text("is one of")
+        row_field(criterion(1), "Value").send_keys("Brno")
         button("Save").click()
-        error = wait_for(ec.visibility_of_element_located((By.ID, "criteria-error")), "the criteria's error")
-        self.assertTrue(error.text.startswith("criteria"), error.text)
+        error = wait_for(lambda d: criterion(2).find_elements(By.CLASS_NAME, "field-error"),
+                         "the error in the second row")[0]
+        self.assertIn("Values", error.text)
+        self.assertFalse(criterion(1).find_elements(By.CLASS_NAME, "field-error"), "not in the first row")
+        heading("Define conditions for the new segment")  # nothing saved
 
     def test_a_technician_cannot_create(self):
         sign_in("tech")

@@ -130,6 +130,16 @@ fn table() -> Table {
     )
     .on("GET", "/portal/v1/customer-segments", cs::list)
     .on("POST", "/portal/v1/customer-segments", cs::create)
+    .on(
+        "POST",
+        "/portal/v1/customer-segments/preview",
+        portal::criteria::preview,
+    )
+    .on(
+        "GET",
+        "/portal/v1/criteria-values",
+        portal::criteria::values,
+    )
     .on("GET", "/portal/v1/customer-segments/{id}", cs::get)
     .on("PUT", "/portal/v1/customer-segments/{id}", cs::update)
     .on("DELETE", "/portal/v1/customer-segments/{id}", cs::delete)

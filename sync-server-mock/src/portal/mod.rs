@@ -14,6 +14,7 @@ use fieldsync_core::model::{OrgScope, Role, Session};
 use crate::error::{ApiError, Result};
 
 pub mod catalogue;
+pub mod criteria;
 pub mod customer_segments;
 pub mod customers;
 pub mod organizations;

@@ -39,18 +39,19 @@ fn at_index(i: usize, err: CoreError) -> ApiError {
     }
 }
 
-/// `GET /portal/v1/customers/{id}/profile`
+/// `GET /portal/v1/customers/{id}/profile`: the profile, or `null` for a
+/// customer the Portal has no profile of yet (a state of the customer, not
+/// a missing resource, as with the cart; 404 is for an unknown customer).
 pub async fn get_profile(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<CustomerProfile>> {
+) -> Result<Json<Option<CustomerProfile>>> {
     state
         .db
         .read(move |tx| {
             visible_customer(tx, &user, &id)?;
-            store::get_profile(tx, &id)?
-                .ok_or_else(|| ApiError::NotFound(format!("profile of customer {id}")))
+            store::get_profile(tx, &id)
         })
         .await
         .map(Json)

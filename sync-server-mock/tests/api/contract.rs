@@ -169,6 +169,14 @@ async fn every_documented_operation_answers_as_documented() {
     let cs_id = cs["id"].as_str().unwrap();
     admin.get("/portal/v1/customer-segments").await.expect(200);
     admin
+        .post(
+            "/portal/v1/customer-segments/preview",
+            json!({"criteria": {"not": {"in_segment": "cs-vip"}}}),
+        )
+        .await
+        .expect(200);
+    admin.get("/portal/v1/criteria-values").await.expect(200);
+    admin
         .get(&format!("/portal/v1/customer-segments/{cs_id}"))
         .await
         .expect(200);

@@ -209,6 +209,14 @@ fn requests(method: &str, template: &str, cs: &str, value: &str) -> Vec<(String,
             p("/portal/v1/customer-segments"),
             Some(json!({"name": "Planted", "kind": "static", "organization": "org-south"})),
         )],
+        // Without an organization a manager's count is of their own
+        // (portal_criteria.rs); naming another is refused.
+        ("POST", "/portal/v1/customer-segments/preview") => vec![(
+            p("/portal/v1/customer-segments/preview"),
+            Some(json!({"organization": "org-south",
+                        "criteria": {"attribute": "city", "op": "equals", "value": "Bristol"}})),
+        )],
+        ("GET", "/portal/v1/criteria-values") => vec![(p("/portal/v1/criteria-values"), None)],
         ("GET", "/portal/v1/customer-segments/{id}") => {
             vec![(format!("/portal/v1/customer-segments/{cs}"), None)]
         }
@@ -366,6 +374,7 @@ async fn no_route_lets_another_organizations_data_be_read_or_changed() {
                             | "/portal/v1/customers"
                             | "/portal/v1/customer-segments"
                             | "/portal/v1/customer-segments/cs-vip/members"
+                            | "/portal/v1/criteria-values"
                     );
                 if public || feed || own_list {
                     assert!(

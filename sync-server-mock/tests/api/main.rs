@@ -8,6 +8,7 @@ mod criteria_schema;
 mod cross_org;
 mod faults;
 mod portal_catalogue;
+mod portal_criteria;
 mod portal_customer_segments;
 mod portal_customers;
 mod pull;

@@ -445,6 +445,25 @@ async fn membership_errors() {
 }
 
 #[tokio::test]
+async fn a_customer_without_a_profile_reads_as_null() {
+    let (_server, api) = demo().await;
+    let manager = api.login("manager").await;
+    let bare = manager
+        .post("/portal/v1/customers", json!({"name": "No profile yet"}))
+        .await
+        .expect(201);
+    let bare = format!(
+        "/portal/v1/customers/{}/profile",
+        bare["id"].as_str().unwrap()
+    );
+    assert_eq!(manager.get(&bare).await.expect(200), Value::Null);
+    manager
+        .get("/portal/v1/customers/cust-nobody/profile")
+        .await
+        .expect_error(404, "not_found", None);
+}
+
+#[tokio::test]
 async fn profiles_are_replaced_and_reach_the_feed() {
     let (_server, api) = demo().await;
     let admin = api.login("admin").await;

@@ -199,7 +199,10 @@ async fn a_db_file_of_an_older_mock_with_plain_passwords_is_migrated() {
 }
 
 /// An unknown user costs a hash check too: the time of a failed login
-/// does not tell whether the user exists.
+/// does not tell whether the user exists. Without the dummy check an
+/// unknown user would answer about a hundred times faster (no argon2), so
+/// the bound is wide: the fastest of several interleaved tries of each,
+/// within a factor of 5, holds on a loaded machine and still catches it.
 #[tokio::test]
 async fn unknown_users_take_as_long_as_wrong_passwords() {
     let (_server, api) = with_config(ServerConfig {
@@ -207,24 +210,25 @@ async fn unknown_users_take_as_long_as_wrong_passwords() {
         ..ServerConfig::demo()
     })
     .await;
-    let time = |user: &'static str| {
+    let once = |user: &'static str| {
         let api = api.clone();
         async move {
             let start = Instant::now();
-            for _ in 0..5 {
-                api.post("/auth/v1/login", login_body(user, "wrong"))
-                    .await
-                    .expect_error(401, "unauthorized", None);
-            }
+            api.post("/auth/v1/login", login_body(user, "wrong"))
+                .await
+                .expect_error(401, "unauthorized", None);
             start.elapsed()
         }
     };
-    let known = time("tech").await;
-    let unknown = time("nobody-at-all").await;
+    let (mut known, mut unknown) = (Duration::MAX, Duration::MAX);
+    for _ in 0..7 {
+        known = known.min(once("tech").await);
+        unknown = unknown.min(once("nobody-at-all").await);
+    }
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
     assert!(
-        (0.5..2.0).contains(&ratio),
-        "known {known:?}, unknown {unknown:?}"
+        (0.2..5.0).contains(&ratio),
+        "fastest known {known:?}, fastest unknown {unknown:?}"
     );
 }
 

@@ -98,6 +98,24 @@ impl ValueType {
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.code() == code)
     }
+
+    /// The comparisons (`op` codes) values of this type take, as the
+    /// parser accepts them: what a criteria builder offers.
+    pub fn ops(self) -> &'static [&'static str] {
+        match self {
+            Self::Text => &["equals", "in", "exists"],
+            Self::Number => &["equals", "in", "between", "exists"],
+            Self::Date => &[
+                "equals",
+                "before",
+                "after",
+                "between",
+                "within_last_days",
+                "exists",
+            ],
+            Self::Boolean => &["equals", "exists"],
+        }
+    }
 }
 
 /// The built-in attributes criteria can test.

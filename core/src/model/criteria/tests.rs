@@ -482,3 +482,59 @@ fn the_documented_examples_parse() {
         assert_eq!(parsed.to_json(), value);
     }
 }
+
+/// `ValueType::ops` (what the Portal's builder offers) lists exactly the
+/// ops the parser accepts for each type: every listed op parses with
+/// operands of its type, every other op word is `UnknownCode` at `op`.
+#[test]
+fn the_ops_a_builder_offers_are_the_ops_the_parser_takes() {
+    const EVERY_OP: [&str; 8] = [
+        "equals",
+        "in",
+        "between",
+        "before",
+        "after",
+        "within_last_days",
+        "exists",
+        "contains",
+    ];
+    let attribute = |ty: ValueType| match ty {
+        ValueType::Text => "city",
+        ValueType::Number => "age",
+        ValueType::Date => "last_visit",
+        ValueType::Boolean => "loyalty_member",
+    };
+    let operands = |ty: ValueType, op: &str| -> Value {
+        match (ty, op) {
+            (ValueType::Text, "in") => json!({"values": ["Brno"]}),
+            (ValueType::Text, _) => json!({"value": "Brno"}),
+            (ValueType::Number, "in") => json!({"values": [30]}),
+            (ValueType::Number, "between") => json!({"min": 20, "max": 30}),
+            (ValueType::Number, _) => json!({"value": 30}),
+            (ValueType::Date, "between") => json!({"from": "2026-01-01", "to": "2026-02-01"}),
+            (ValueType::Date, "within_last_days") => json!({"days": 30}),
+            (ValueType::Date, _) => json!({"value": "2026-01-01"}),
+            (ValueType::Boolean, _) => json!({"value": true}),
+        }
+    };
+    for ty in ValueType::ALL {
+        for op in EVERY_OP {
+            let mut node = json!({"attribute": attribute(ty), "op": op});
+            if op != "exists" {
+                for (k, v) in operands(ty, op).as_object().unwrap() {
+                    node[k] = v.clone();
+                }
+            }
+            let parsed = Criteria::parse(&node);
+            if ty.ops().contains(&op) {
+                assert!(parsed.is_ok(), "{ty:?} {op}: {parsed:?}");
+            } else {
+                assert_eq!(
+                    refused(node),
+                    ("criteria.op".to_owned(), ValidationReason::UnknownCode),
+                    "{ty:?} {op}"
+                );
+            }
+        }
+    }
+}

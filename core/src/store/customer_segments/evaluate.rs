@@ -124,10 +124,11 @@ fn evaluation_order(defs: &[Definition]) -> (Vec<usize>, Vec<usize>) {
     (order, cyclic)
 }
 
-/// The WHERE clause selecting the members of `def` (with `c.id = ?` first
-/// when `customer` is given) and its parameters.
+/// The WHERE clause selecting the customers of `organization` (all when
+/// `None`) that `criteria` selects (with `c.id = ?` first when `customer`
+/// is given) and its parameters.
 fn member_filter(
-    def: &Definition,
+    organization: Option<&str>,
     criteria: &Criteria,
     customer: Option<&str>,
     today: NaiveDate,
@@ -145,9 +146,9 @@ fn member_filter(
         sql.push_str(" AND c.id = ?");
         args.push(SqlValue::Text(id.to_owned()));
     }
-    if let Some(org) = &def.organization_id {
+    if let Some(org) = organization {
         sql.push_str(" AND c.organization_id = ?");
-        args.push(SqlValue::Text(org.clone()));
+        args.push(SqlValue::Text(org.to_owned()));
     }
     sql.push_str(" AND ");
     sql.push_str(&compiled.sql);
@@ -167,7 +168,7 @@ fn evaluate_all(conn: &Connection, def: &Definition, today: NaiveDate) -> Result
          DELETE FROM temp.evaluated_members;",
     )?;
     if let Some(criteria) = &def.criteria {
-        let (filter, args) = member_filter(def, criteria, None, today);
+        let (filter, args) = member_filter(def.organization_id.as_deref(), criteria, None, today);
         conn.execute(
             &format!(
                 "INSERT INTO temp.evaluated_members (customer_rowid)
@@ -212,7 +213,12 @@ fn evaluate_customer(
     let member = match &def.criteria {
         None => false,
         Some(criteria) => {
-            let (filter, args) = member_filter(def, criteria, Some(customer_id), today);
+            let (filter, args) = member_filter(
+                def.organization_id.as_deref(),
+                criteria,
+                Some(customer_id),
+                today,
+            );
             conn.prepare_cached(&format!(
                 "SELECT EXISTS (SELECT 1 FROM {EVALUATION_FROM} WHERE {filter})"
             ))?
@@ -305,6 +311,29 @@ impl Store {
     /// changes.
     pub fn refresh_customer_segments(&self) -> Result<CustomerSegmentRefresh> {
         self.write(|tx| refresh(tx, self.clock().today(), &Mode::Stale))
+    }
+
+    /// How many customers `criteria` selects today among those of
+    /// `organization` (every organization's when `None`): the member count
+    /// of a definition before it is saved. The segments it includes are
+    /// brought up to date first, as [`Store::refresh_customer_segments`]
+    /// does, so the count is the one a saved segment would get.
+    pub fn count_customers_matching(
+        &self,
+        criteria: &Criteria,
+        organization: Option<&str>,
+    ) -> Result<u64> {
+        let today = self.clock().today();
+        self.write(|tx| {
+            refresh(tx, today, &Mode::Stale)?;
+            let (filter, args) = member_filter(organization, criteria, None, today);
+            let count: i64 = tx
+                .prepare(&format!(
+                    "SELECT count(*) FROM {EVALUATION_FROM} WHERE {filter}"
+                ))?
+                .query_row(params_from_iter(args), |r| r.get(0))?;
+            Ok(count as u64)
+        })
     }
 
     /// Takes a new snapshot of a conditional segment (or re-evaluates a

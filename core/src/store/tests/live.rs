@@ -259,10 +259,10 @@ fn an_observer_may_close_its_own_watch() {
         |s| Ok(s.customers(&CustomerQuery::default(), &tag("en"))?.total),
         move |total: &u64| {
             let _ = send.send(*total);
-            if *total == 1 {
-                if let Some(w) = own.lock().unwrap().as_ref() {
-                    w.close();
-                }
+            if *total == 1
+                && let Some(w) = own.lock().unwrap().as_ref()
+            {
+                w.close();
             }
         },
     );

@@ -730,3 +730,47 @@ fn carts_move_flexi_segments_per_customer_and_their_age_moves_with_the_day() {
     assert_eq!(refresh.full_evaluations, 1, "{refresh:?}");
     assert_eq!(members(&store, "cs-stale-carts"), ids(&["b", "c"]));
 }
+
+#[test]
+fn a_definition_is_counted_before_it_is_saved() {
+    let store = store_with(&fixture(), Role::Manager);
+    seed_catalogue(&store);
+    let criteria = |value: serde_json::Value| Criteria::parse(&value).unwrap();
+    // What a saved segment would get, and nothing is saved.
+    let open_carts = json!({"attribute": "cart.open", "op": "equals", "value": true});
+    assert_eq!(
+        store
+            .count_customers_matching(&criteria(open_carts.clone()), None)
+            .unwrap(),
+        3
+    );
+    assert!(store.customer_segments(None).unwrap().is_empty());
+    store
+        .apply_customer_segment_changes(&[Change::Upsert(conditional(
+            "cs-carts", 1, true, open_carts,
+        ))])
+        .unwrap();
+
+    // A definition that includes a segment not yet evaluated counts that
+    // segment's members as a refresh would make them.
+    let both = criteria(json!({"all": [
+        {"in_segment": "cs-carts"},
+        {"not": {"attribute": "segment_id", "op": "equals", "value": "seg-retail"}}
+    ]}));
+    assert_eq!(store.count_customers_matching(&both, None).unwrap(), 2);
+    assert_eq!(members(&store, "cs-carts"), ids(&["a", "b", "d"]));
+
+    // Only the customers of the organization asked for.
+    assert_eq!(
+        store
+            .count_customers_matching(&both, Some("org-north"))
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .count_customers_matching(&both, Some("org-south"))
+            .unwrap(),
+        0
+    );
+}
