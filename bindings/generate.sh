@@ -6,8 +6,14 @@
 #   bindings/generate.sh            # the shipped library: release-small, stripped
 #   FIELDSYNC_LIB=dev bindings/generate.sh   # quicker: the debug library
 #   FIELDSYNC_FLAVOUR=encrypted bindings/generate.sh   # the encrypted flavour
+#   FIELDSYNC_FLAVOUR=lean bindings/generate.sh        # no built-in HTTP stack
 #
-# Two flavours: `plain` (the default) and `encrypted` (the ffi crate's
+# The lean flavour (the ffi crate without its default `builtin-http`
+# feature: no reqwest, no rustls) needs the app's HttpTransport; the same
+# API, its bindings in <target>/bindings-lean/, its size in
+# <target>/bench/size-lean.json.
+#
+# Flavours: `plain` (the default) and `encrypted` (the ffi crate's
 # `encrypted` feature: SQLCipher, built from crates, with its crypto from
 # the library's Rust provider: sqlcipher-flags.sh), whose bindings go to
 # <target>/bindings-encrypted/{kotlin,swift,python}. The encrypted API is
@@ -39,8 +45,13 @@ encrypted)
     # SQLCipher's crypto from the library's own provider, not OpenSSL.
     source bindings/sqlcipher-flags.sh
     ;;
+lean)
+    out=$target_dir/bindings-lean
+    features=(--no-default-features)
+    size_json=$target_dir/bench/size-lean.json
+    ;;
 *)
-    echo "FIELDSYNC_FLAVOUR must be plain or encrypted, not $flavour" >&2
+    echo "FIELDSYNC_FLAVOUR must be plain, encrypted or lean, not $flavour" >&2
     exit 2
     ;;
 esac
@@ -66,10 +77,10 @@ release-small)
             -- "${FIELDSYNC_LINK_ARGS[@]}"
     )
     shipped_lib=$target_dir/release-small/libfieldsync.so
-    if [ "$flavour" = encrypted ]; then
+    if [ "$flavour" != plain ]; then
         # Kept apart: the next plain build writes libfieldsync.so again.
-        cp "$shipped_lib" "$target_dir/release-small/libfieldsync-encrypted.so"
-        shipped_lib=$target_dir/release-small/libfieldsync-encrypted.so
+        cp "$shipped_lib" "$target_dir/release-small/libfieldsync-$flavour.so"
+        shipped_lib=$target_dir/release-small/libfieldsync-$flavour.so
     fi
     # A SQLite function that a flag of sqlite-flags.sh left out but the
     # Rust side still calls does not fail the link of a shared library: it

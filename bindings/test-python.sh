@@ -6,7 +6,8 @@
 #
 # FIELDSYNC_FLAVOUR=encrypted: bindings/python/test_encryption.py against
 # <target>/bindings-encrypted/python (FIELDSYNC_FLAVOUR=encrypted
-# bindings/generate.sh writes it).
+# bindings/generate.sh writes it). FIELDSYNC_FLAVOUR=lean:
+# bindings/python/test_lean.py against <target>/bindings-lean/python.
 set -euo pipefail
 source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
@@ -22,8 +23,13 @@ encrypted)
     suite=bindings/python/test_encryption.py
     server_log=$target_dir/bindings-encrypted/python-sync-server-mock.log
     ;;
+lean)
+    generated=$target_dir/bindings-lean/python
+    suite=bindings/python/test_lean.py
+    server_log=$target_dir/bindings-lean/python-sync-server-mock.log
+    ;;
 *)
-    echo "FIELDSYNC_FLAVOUR must be plain or encrypted" >&2
+    echo "FIELDSYNC_FLAVOUR must be plain, encrypted or lean" >&2
     exit 2
     ;;
 esac

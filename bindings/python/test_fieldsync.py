@@ -17,6 +17,8 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import gzip
+import socket
 
 if len(sys.argv) < 3:
     sys.exit("usage: test_fieldsync.py <bindings dir> <sync-server-mock binary> [server log]")
@@ -37,6 +39,10 @@ from fieldsync import (  # noqa: E402
     FieldChange,
     FieldStore,
     FieldSyncError,
+    HttpMethod,
+    HttpResponse,
+    HttpTransport,
+    HttpTransportError,
     LogLevel,
     Logger,
     Loyalty,
@@ -828,6 +834,126 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
         self.assertGreaterEqual(store.refresh_customer_segment("cs-retail-snapshot").full_evaluations, 1)
         with self.assertRaises(FieldSyncError.Validation):
             store.refresh_customer_segment("cs-vip")
+
+
+# ---------------------------------------------------------------------------
+# Bring your own HTTP: the app's stack carries fieldsync's requests.
+
+class UrllibTransport(HttpTransport):
+    """An app's HTTP stack: urllib, on a worker thread. Statuses come back
+    as answers; only a missing answer raises, sorted as an app would sort
+    its stack's errors."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+
+    async def send(self, request):
+        with self.lock:
+            self.requests.append((request.method, request.url.split("?")[0]))
+        return await asyncio.to_thread(self._send, request)
+
+    def _send(self, request):
+        method = {HttpMethod.GET: "GET", HttpMethod.POST: "POST"}[request.method]
+        outgoing = urllib.request.Request(request.url, method=method,
+                                          data=bytes(request.body) if request.body else None,
+                                          headers=dict(request.headers))
+        try:
+            with urllib.request.urlopen(outgoing, timeout=30) as response:
+                return HttpResponse(status=response.status, headers=dict(response.headers.items()),
+                                    body=response.read())
+        except urllib.error.HTTPError as e:
+            return HttpResponse(status=e.code, headers=dict(e.headers.items()), body=e.read())
+        except (socket.timeout, TimeoutError) as e:
+            raise HttpTransportError.Timeout() from e
+        except (urllib.error.URLError, ConnectionError, OSError) as e:
+            # A reset or a body cut off mid-way (http.client.IncompleteRead).
+            raise HttpTransportError.Network(reason=type(e).__name__) from e
+        except Exception as e:  # http.client.IncompleteRead and friends
+            raise HttpTransportError.Network(reason=type(e).__name__) from e
+
+
+class UnzippingTransport(UrllibTransport):
+    """A stack that unpacks gzip itself (as OkHttp and URLSession do)."""
+
+    def _send(self, request):
+        answer = super()._send(request)
+        if answer.body[:2] == b"\x1f\x8b":
+            answer.body = gzip.decompress(answer.body)
+        return answer
+
+
+def server_customers():
+    status, body = http("GET", "/portal/v1/customers", None, portal_token("admin"))
+    assert status == 200, body
+    return body
+
+
+class AppTransportTests(unittest.IsolatedAsyncioTestCase):
+    async def test_a_whole_sync_goes_through_the_apps_stack(self):
+        for transport in (UrllibTransport(), UnzippingTransport()):
+            store = new_store("nl")
+            client = SyncClient(store, SyncConfig(server_url=server.url), None, transport)
+            await client.login("tech", "tech")
+            report = await client.sync()
+            self.assertGreater(report.downloaded, 0)
+            self.assertIn("Detailhandel", [o.label for o in store.segment_options()])
+            store.create_customer(CustomerDraft(name=f"Via {type(transport).__name__}", segment_id="seg-retail"))
+            self.assertEqual((await client.sync()).uploaded, 1)
+            self.assertIn(f"Via {type(transport).__name__}", [c["name"] for c in server_customers()])
+            paths = {path.removeprefix(server.url) for _, path in transport.requests}
+            self.assertEqual(paths, {"/auth/v1/login", "/sync/v1/changes", "/sync/v1/mutations"},
+                             "every request went through the app's stack")
+
+    async def test_faults_lose_nothing_and_apply_nothing_twice(self):
+        transport = UrllibTransport()
+        store = new_store()
+        client = SyncClient(store, SyncConfig(server_url=server.url, attempts_per_run=3, pull_page_size=5),
+                            None, transport)
+        await client.login("tech", "tech")
+        await client.sync()
+        names = [f"Faulty Python {i}" for i in range(12)]
+        for name in names:
+            store.create_customer(CustomerDraft(name=name, segment_id="seg-retail"))
+        set_faults({"error_rate": 0.15, "drop_rate": 0.15, "truncate_rate": 0.15,
+                    "applied_then_fail_rate": 0.2, "seed": 5})
+        try:
+            for _ in range(40):  # runs give up after 3 tries; the next run goes on
+                try:
+                    await client.sync()
+                except (FieldSyncError.Network, FieldSyncError.Server):
+                    continue
+                if store.pending_count() == 0:
+                    break
+        finally:
+            set_faults({})
+        await client.sync()
+        self.assertEqual(store.pending_count(), 0, "everything uploaded")
+        on_server = [c["name"] for c in server_customers()]
+        for name in names:
+            self.assertEqual(on_server.count(name), 1, f"{name} applied exactly once")
+        local = {c.name for c in store.customers(CustomerQuery(limit=500)).customers}
+        north = {c["name"] for c in server_customers() if c["organization_id"] == "org-north"}
+        self.assertEqual(local, north, "the device has what the server has for it")
+
+    async def test_errors_of_the_apps_stack_are_retried_as_network_errors(self):
+        class Failing(HttpTransport):
+            def __init__(self, error):
+                self.error, self.calls = error, 0
+
+            async def send(self, request):
+                self.calls += 1
+                raise self.error
+
+        for error, expected in ((HttpTransportError.Network(reason="offline"), FieldSyncError.Network),
+                                (HttpTransportError.Timeout(), FieldSyncError.Network),
+                                (HttpTransportError.Tls(reason="untrusted"), FieldSyncError.Network),
+                                (ValueError("not declared"), FieldSyncError.Network)):
+            failing = Failing(error)
+            client = SyncClient(new_store(), SyncConfig(server_url=server.url, attempts_per_run=2), None, failing)
+            with self.assertRaises(expected):
+                await client.login("tech", "tech")
+            self.assertEqual(failing.calls, 2, f"{error!r} was retried")
 
 if __name__ == "__main__":
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])

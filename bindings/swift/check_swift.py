@@ -91,7 +91,7 @@ api = [
     r"open func updateCustomer\(id: String, update: CustomerUpdate\)throws\s+-> CustomerView",
     r"open func customers\(query: CustomerQuery\)throws\s+-> CustomerPage",
     r"open func pendingChanges\(limit: UInt32\)throws\s+-> \[PendingChange\]",
-    r"public convenience init\(store: FieldStore, config: SyncConfig, credentials: CredentialsProvider\?\)throws",
+    r"public convenience init\(store: FieldStore, config: SyncConfig, credentials: CredentialsProvider\?, transport: HttpTransport\? = nil\)throws",
     r"open func login\(username: String, password: String\)async throws\s+-> Session",
     r"open func sync\(\)async throws\s+-> SyncReport",
     r"open func start\(intervalSeconds: UInt32\)throws\s+-> BackgroundSyncHandle",
@@ -102,7 +102,7 @@ api = [
     r"case PendingChanges\(\s*count: UInt64\s*\)",
     r"public static func openEncrypted\(path: String, locale: String, key: Data\)throws\s+-> FieldStore",
     r"case WrongKey\b",
-    r"case Unsupported\b",
+    r"case Unsupported\(\s*feature: String\s*\)",
     r"open func addObserver\(observer: SyncObserver\)",
     r"public protocol SyncObserver: AnyObject, Sendable",
     r"func statusChanged\(status: SyncStatus\) throws",
@@ -169,9 +169,32 @@ api += [
     r"public static func encryptDatabase\(plainPath: String, encryptedPath: String, locale: String, key: Data\)throws\s+-> FieldStore",
     r"open func changeKey\(newKey: Data\)throws\s",
 ]
+# Bring your own HTTP: what URLSessionTransport.swift implements and uses.
+transport_source = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                     "Sources", "FieldSync", "URLSessionTransport.swift")).read()
+check("URLSessionTransport.swift implements HttpTransport.send",
+      re.search(r"final class URLSessionTransport: HttpTransport\b", transport_source)
+      and re.search(r"func send\(request: HttpRequest\) async throws -> HttpResponse", transport_source),
+      "no send(request:)")
+api += [
+    r"public protocol HttpTransport: AnyObject, Sendable",
+    r"func send\(request: HttpRequest\) async throws\s+-> HttpResponse",
+    r"public struct HttpRequest\b",
+    r"public let method: HttpMethod",
+    r"public let url: String",
+    r"public let headers: \[String: String\]",
+    r"public let body: Data",
+    r"public init\(status: UInt16, headers: \[String: String\], body: Data\)",
+    r"public enum HttpMethod\b",
+    r"case get\b",
+    r"public enum HttpTransportError: Swift.Error",
+    r"case Network\(\s*reason: String\s*\)",
+    r"case Timeout\b",
+    r"case Tls\(\s*reason: String\s*\)",
+]
 declarations = re.sub(r"/\*\*.*?\*/", "", swift, flags=re.S)  # without doc comments
 missing = [a for a in api if not re.search(a, declarations)]
-check(f"the {len(api)} declarations bindings/README.md and LiveQueries.swift rely on exist", not missing, missing)
+check(f"the {len(api)} declarations bindings/README.md, LiveQueries.swift and URLSessionTransport.swift rely on exist", not missing, missing)
 
 print(f"swift: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

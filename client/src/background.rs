@@ -16,33 +16,49 @@ use rand::rngs::SmallRng;
 use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
-use crate::http::{HttpConfig, HttpTransport};
+use crate::exchange::{ExchangeTransport, HttpConfig, HttpExchange};
 
 /// A store's sync with one server.
 #[derive(Clone)]
 pub struct SyncClient {
-    engine: Arc<SyncEngine<HttpTransport>>,
+    engine: Arc<SyncEngine<ExchangeTransport>>,
     /// Runs wait for each other instead of failing with `SyncInProgress`.
     run_lock: Arc<Mutex<()>>,
 }
 
 impl SyncClient {
+    /// A client on the built-in HTTP stack (reqwest with rustls).
+    #[cfg(feature = "builtin-http")]
     pub fn new(
         store: Arc<Store>,
         http: &HttpConfig,
         credentials: Credentials,
         settings: SyncSettings,
     ) -> fieldsync_core::Result<Self> {
-        let transport = HttpTransport::new(http).map_err(|e| fieldsync_core::Error::Network {
-            reason: e.to_string(),
-        })?;
+        let exchange =
+            crate::http::ReqwestExchange::new(http).map_err(|e| fieldsync_core::Error::Network {
+                reason: e.to_string(),
+            })?;
+        Self::with_exchange(store, http, Arc::new(exchange), credentials, settings)
+    }
+
+    /// A client whose requests go through `exchange` (the app's own HTTP
+    /// stack); `http`'s timeouts are then the exchange's business.
+    pub fn with_exchange(
+        store: Arc<Store>,
+        http: &HttpConfig,
+        exchange: Arc<dyn HttpExchange>,
+        credentials: Credentials,
+        settings: SyncSettings,
+    ) -> fieldsync_core::Result<Self> {
+        let transport = ExchangeTransport::new(exchange, &http.server_url);
         Ok(SyncClient {
             engine: Arc::new(SyncEngine::new(store, transport, credentials, settings)?),
             run_lock: Arc::new(Mutex::new(())),
         })
     }
 
-    pub fn engine(&self) -> &Arc<SyncEngine<HttpTransport>> {
+    pub fn engine(&self) -> &Arc<SyncEngine<ExchangeTransport>> {
         &self.engine
     }
 

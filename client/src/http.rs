@@ -1,111 +1,82 @@
-//! The HTTP transport: reqwest with rustls (no OpenSSL). It asks for gzip
-//! and leaves the unpacking to core's `decode_body`, which app transports
-//! share (reqwest's own decoder would link a second gzip stack).
+//! The built-in HTTP stack: reqwest with rustls (no OpenSSL), as an
+//! [`HttpExchange`]. It asks for gzip and leaves the unpacking to core's
+//! `decode_body`, which app transports share (reqwest's own decoder would
+//! link a second gzip stack). Not in the lean flavour (feature
+//! `builtin-http`): there the app supplies the exchange.
 
-use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
 
-use fieldsync_core::protocol::{
-    ChangePage, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
+use fieldsync_core::sync::TransportError;
+use reqwest::StatusCode;
+
+use crate::exchange::{
+    BoxFuture, ExchangeTransport, HttpConfig, HttpExchange, HttpMethod, HttpRequest, HttpResponse,
 };
-use fieldsync_core::sync::{Transport, TransportError, decode_body};
-use reqwest::{RequestBuilder, StatusCode, header};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-/// Where the server is and how long to wait for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HttpConfig {
-    /// e.g. `https://portal.example.com` (no trailing path).
-    pub server_url: String,
-    pub connect_timeout: Duration,
-    /// For a whole request, body included.
-    pub request_timeout: Duration,
-}
-
-impl HttpConfig {
-    pub fn new(server_url: impl Into<String>) -> Self {
-        HttpConfig {
-            server_url: server_url.into().trim_end_matches('/').to_owned(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(60),
-        }
-    }
-}
-
+/// reqwest as an [`HttpExchange`].
 #[derive(Clone, Debug)]
-pub struct HttpTransport {
+pub struct ReqwestExchange {
     client: reqwest::Client,
-    base: String,
 }
 
-impl HttpTransport {
+impl ReqwestExchange {
     pub fn new(config: &HttpConfig) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(concat!("fieldsync/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.request_timeout);
+        let client = trust::platform(builder)
             .build()
             .map_err(|e| TransportError::Network {
                 reason: e.to_string(),
             })?;
-        Ok(HttpTransport {
-            client,
-            base: config.server_url.clone(),
-        })
+        Ok(ReqwestExchange { client })
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// reqwest as the caller built it: its own roots, proxy, pinning.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        ReqwestExchange { client }
     }
 
-    /// Sends a request and reads a JSON answer, sorting failures into the
-    /// kinds the retry policy tells apart: no connection or a body cut off
-    /// mid-way (network), a status, an unreadable (truncated) JSON body.
-    async fn send<T: DeserializeOwned>(
-        &self,
-        request: RequestBuilder,
-    ) -> Result<T, TransportError> {
-        let response = request
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .send()
-            .await
-            .map_err(request_error)?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let received = response.bytes().await.map_err(request_error)?;
-        let bytes = decode_body(&received)?;
-        if !status.is_success() {
-            return Err(TransportError::Status {
-                status: status.as_u16(),
-                retry_after,
-                body: serde_json::from_slice::<ErrorBody>(&bytes).ok(),
-            });
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = match request.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
         }
-        serde_json::from_slice(&bytes).map_err(|e| TransportError::Decode {
-            reason: fieldsync_core::error::json_reason(&e),
+        if !request.body.is_empty() {
+            builder = builder.body(request.body);
+        }
+        let response = builder.send().await.map_err(request_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let body = response.bytes().await.map_err(request_error)?.to_vec();
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
         })
     }
 }
 
-/// A JSON request body (what reqwest's `json` feature does, without
-/// linking it). Serializing fails as reqwest's builder errors did: before
-/// anything is sent, as a network failure.
-fn with_json<B: Serialize>(
-    request: RequestBuilder,
-    body: &B,
-) -> Result<RequestBuilder, TransportError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| TransportError::Network {
-        reason: fieldsync_core::error::json_reason(&e),
-    })?;
-    Ok(request
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(bytes))
+impl HttpExchange for ReqwestExchange {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(self.exchange(request))
+    }
+}
+
+/// The built-in transport: the protocol over reqwest.
+pub fn builtin_transport(config: &HttpConfig) -> Result<ExchangeTransport, TransportError> {
+    Ok(ExchangeTransport::new(
+        Arc::new(ReqwestExchange::new(config)?),
+        &config.server_url,
+    ))
 }
 
 fn request_error(mut e: reqwest::Error) -> TransportError {
@@ -129,7 +100,7 @@ fn request_error(mut e: reqwest::Error) -> TransportError {
             body: None,
         }
     } else {
-        // connect errors, resets, bodies cut off mid-way
+        // connect errors, TLS failures, resets, bodies cut off mid-way
         TransportError::Network {
             reason: error_chain(&e),
         }
@@ -147,68 +118,35 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-impl Transport for HttpTransport {
-    async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
-        self.send(with_json(
-            self.client.post(self.url("/auth/v1/login")),
-            request,
-        )?)
-        .await
-    }
-
-    async fn pull(
-        &self,
-        token: &str,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<ChangePage, TransportError> {
-        let mut query = vec![("limit", limit.to_string())];
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor.to_owned()));
-        }
-        self.send(
-            self.client
-                .get(self.url("/sync/v1/changes"))
-                .bearer_auth(token)
-                .query(&query),
-        )
-        .await
-    }
-
-    async fn push(
-        &self,
-        token: &str,
-        request: &PushRequest,
-    ) -> Result<PushResponse, TransportError> {
-        let request = with_json(
-            self.client
-                .post(self.url("/sync/v1/mutations"))
-                .bearer_auth(token),
-            request,
-        )?;
-        self.send(request).await
-    }
-
-    async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-    }
-
-    /// Tokio's blocking pool: a page is applied there while the runtime
-    /// receives and decodes the next.
-    fn run_blocking<R, F>(&self, work: F) -> impl Future<Output = R> + Send
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let task = tokio::task::spawn_blocking(work);
-        async move {
-            match task.await {
-                Ok(value) => value,
-                // A panic in the work is the caller's panic (uniffi turns
-                // it into an exception at the boundary).
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => panic!("the runtime shut down during a sync"),
+/// Which certificates the built-in stack trusts. Where the platform's
+/// verifier works without the app's help (iOS and macOS: the Security
+/// framework, with the CAs MDM installed; Linux and Windows: the system
+/// store) it decides; should it fail to start, and on Android, the web
+/// PKI roots built into reqwest do. Android's own store (user CAs, the
+/// network security config) needs the app: pass an OkHttp transport.
+mod trust {
+    #[cfg(not(target_os = "android"))]
+    pub fn platform(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        use std::sync::Arc;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls_platform_verifier::Verifier::new(provider.clone()).and_then(|verifier| {
+            Ok(rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth())
+        });
+        match config {
+            Ok(config) => builder.use_preconfigured_tls(config),
+            Err(error) => {
+                tracing::warn!(%error, "the platform's certificate verifier is not available; trusting the web PKI roots");
+                builder
             }
         }
+    }
+
+    #[cfg(target_os = "android")]
+    pub fn platform(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        builder
     }
 }

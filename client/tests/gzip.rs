@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use fieldsync_client::{HttpConfig, HttpTransport};
+use fieldsync_client::{HttpConfig, builtin_transport};
 use fieldsync_core::sync::{Transport, TransportError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -46,7 +46,7 @@ async fn serve_once(body: Vec<u8>) -> (String, tokio::task::JoinHandle<String>) 
 #[tokio::test]
 async fn asks_for_gzip_and_reads_it() {
     let (url, server) = serve_once(gzip(PAGE.as_bytes())).await;
-    let transport = HttpTransport::new(&HttpConfig::new(url)).unwrap();
+    let transport = builtin_transport(&HttpConfig::new(url)).unwrap();
     let page = transport.pull("token", None, 10).await.unwrap();
     assert_eq!(page.cursor, "c-1");
     assert!(!page.has_more);
@@ -60,7 +60,7 @@ async fn a_gzip_body_cut_off_is_a_decode_error() {
     // The server says what it sends; the gzip stream itself is incomplete
     // (a proxy that cut the upstream answer short).
     let (url, server) = serve_once(packed[..packed.len() / 2].to_vec()).await;
-    let transport = HttpTransport::new(&HttpConfig::new(url)).unwrap();
+    let transport = builtin_transport(&HttpConfig::new(url)).unwrap();
     let err = transport.pull("token", None, 10).await.unwrap_err();
     assert!(matches!(err, TransportError::Decode { .. }), "{err:?}");
     server.await.unwrap();

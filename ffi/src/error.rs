@@ -90,9 +90,14 @@ pub enum FieldSyncError {
     /// The key does not open the database. Nothing was changed.
     #[error("the key does not open this database")]
     WrongKey,
-    /// Encryption at rest is in the encrypted flavour of the library only.
-    #[error("encryption at rest is not in this build of fieldsync")]
-    Unsupported,
+    /// This build of the library lacks what the call needs: encryption at
+    /// rest (the encrypted flavour has it) or a built-in HTTP stack (the
+    /// lean flavour has none: pass a transport).
+    #[error("{feature} is not in this build of fieldsync")]
+    Unsupported {
+        /// What is missing, in words.
+        feature: String,
+    },
     /// The sync run was cancelled with `SyncClient.cancel_sync()`. What it
     /// applied stays applied; the next run does the rest.
     #[error("the sync was cancelled")]
@@ -166,6 +171,14 @@ impl FieldSyncError {
         FieldSyncError::Validation {
             field: field.into(),
             reason: reason.to_string(),
+        }
+    }
+
+    /// The plain flavour's answer to the encryption calls.
+    #[cfg_attr(feature = "encrypted", allow(dead_code))]
+    pub(crate) fn encryption_unsupported() -> Self {
+        FieldSyncError::Unsupported {
+            feature: "encryption at rest (the encrypted flavour has it)".into(),
         }
     }
 }

@@ -19,11 +19,15 @@
 //!   app's observer again whenever a commit changes them.
 //! - [`set_logger`]: the library's log records, sent to the app's
 //!   [`Logger`] (off by default).
+//! - [`HttpTransport`]: the app's own HTTP stack (OkHttp, URLSession), for
+//!   its proxy, trust store and pinning; required in the lean flavour.
 //!
-//! Two flavours: the default links SQLite; the `encrypted` feature links
+//! Flavours: the default links SQLite; the `encrypted` feature links
 //! SQLCipher (core's `encryption`): `FieldStore.open_encrypted`,
 //! `encrypt_database` and `change_key` work. Without it they answer
-//! `FieldSyncError.Unsupported` (the same API in both).
+//! `FieldSyncError.Unsupported` (the same API in both). Without the
+//! default feature `builtin-http` (the lean flavour) there is no reqwest
+//! and no rustls: the app passes an [`HttpTransport`].
 //!
 //! Network work runs on one tokio runtime owned by the library
 //! (see `runtime.rs`). A Rust panic never crosses into the app as a crash:
@@ -39,6 +43,7 @@ mod logging;
 mod runtime;
 mod store;
 mod sync;
+mod transport;
 mod types;
 
 pub use error::FieldSyncError;
@@ -52,6 +57,7 @@ pub use sync::{
     BackgroundSyncHandle, CollectionProgress, CredentialsProvider, PullProgress, SyncClient,
     SyncCollection, SyncConfig, SyncObserver, SyncStatus,
 };
+pub use transport::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
 pub use types::{
     AttributeValue, Consent, CustomAttribute, CustomerDraft, CustomerEvent, CustomerPage,
     CustomerProfile, CustomerQuery, CustomerSegmentView, CustomerUpdate, CustomerView, DueVisit,

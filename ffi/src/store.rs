@@ -100,7 +100,7 @@ impl FieldStore {
         #[cfg(not(feature = "encrypted"))]
         {
             let _ = (path, locale, key);
-            Err(FieldSyncError::Unsupported)
+            Err(FieldSyncError::encryption_unsupported())
         }
     }
 
@@ -414,7 +414,7 @@ impl FieldStore {
         #[cfg(not(feature = "encrypted"))]
         {
             let _ = (plain_path, encrypted_path, locale, key);
-            Err(FieldSyncError::Unsupported)
+            Err(FieldSyncError::encryption_unsupported())
         }
     }
 
@@ -427,7 +427,7 @@ impl FieldStore {
         #[cfg(not(feature = "encrypted"))]
         {
             let _ = new_key;
-            Err(FieldSyncError::Unsupported)
+            Err(FieldSyncError::encryption_unsupported())
         }
     }
 }

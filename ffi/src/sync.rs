@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
 use fieldsync_client::{BackgroundSync, HttpConfig};
+
+use crate::transport::{AppExchange, HttpTransport};
 use fieldsync_core::ValidationReason;
 use fieldsync_core::store::SignOut;
 use fieldsync_core::sync::{self as core, Credentials, RetryPolicy, SyncSettings, TokenProvider};
@@ -324,12 +326,17 @@ pub struct SyncClient {
 impl SyncClient {
     /// A client for `store` and the server in `config`. With `credentials`
     /// the app supplies tokens; without, call `login` first (the password
-    /// is then kept in memory to renew the token).
-    #[uniffi::constructor]
+    /// is then kept in memory to renew the token). With `transport` the
+    /// app's own HTTP stack carries the requests (its proxy, trust store
+    /// and pinning); without, the built-in one does (rustls). The lean
+    /// flavour has no built-in stack: there `transport` is required
+    /// (`Unsupported` without it).
+    #[uniffi::constructor(default(transport = None))]
     pub fn new(
         store: Arc<FieldStore>,
         config: SyncConfig,
         credentials: Option<Arc<dyn CredentialsProvider>>,
+        transport: Option<Arc<dyn HttpTransport>>,
     ) -> Result<Arc<Self>> {
         let http = config.http()?;
         let settings = config.settings()?;
@@ -337,8 +344,25 @@ impl SyncClient {
             Some(provider) => Credentials::Provider(Arc::new(AppCredentials(provider))),
             None => Credentials::None,
         };
-        let inner =
-            fieldsync_client::SyncClient::new(store.core().clone(), &http, credentials, settings)?;
+        let store = store.core().clone();
+        let inner = match transport {
+            Some(app) => fieldsync_client::SyncClient::with_exchange(
+                store,
+                &http,
+                Arc::new(AppExchange(app)),
+                credentials,
+                settings,
+            )?,
+            #[cfg(feature = "builtin-http")]
+            None => fieldsync_client::SyncClient::new(store, &http, credentials, settings)?,
+            #[cfg(not(feature = "builtin-http"))]
+            None => {
+                let _ = (store, credentials, settings);
+                return Err(FieldSyncError::Unsupported {
+                    feature: "a built-in HTTP stack (lean flavour): pass a transport".into(),
+                });
+            }
+        };
         Ok(Arc::new(SyncClient {
             inner: Arc::new(inner),
             background: Mutex::new(Weak::new()),

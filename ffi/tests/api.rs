@@ -35,7 +35,7 @@ async fn device(
 ) -> (Arc<FieldStore>, Arc<SyncClient>) {
     let path = dir.path().join(format!("{user}.db"));
     let store = FieldStore::open(path.to_string_lossy().into_owned(), locale.into()).unwrap();
-    let client = SyncClient::new(store.clone(), config(server), None).unwrap();
+    let client = SyncClient::new(store.clone(), config(server), None, None).unwrap();
     client.login(user.into(), user.into()).await.unwrap();
     client.sync().await.unwrap();
     (store, client)
@@ -280,7 +280,7 @@ async fn errors_and_validation_through_the_exported_api() {
         push_batch_size: 100,
         attempts_per_run: 1,
     };
-    let client = SyncClient::new(store.clone(), offline.clone(), None).unwrap();
+    let client = SyncClient::new(store.clone(), offline.clone(), None, None).unwrap();
     assert!(matches!(
         client.login("tech".into(), "tech".into()).await,
         Err(FieldSyncError::Network { .. })
@@ -291,7 +291,7 @@ async fn errors_and_validation_through_the_exported_api() {
     );
     offline.push_batch_size = 501;
     assert!(matches!(
-        SyncClient::new(store, offline, None).map(|_| ()),
+        SyncClient::new(store, offline, None, None).map(|_| ()),
         Err(FieldSyncError::Validation { field, .. }) if field == "push_batch_size"
     ));
 }
@@ -350,7 +350,9 @@ async fn a_background_loop_stops_with_its_handle() {
 fn the_plain_flavour_answers_unsupported() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let unsupported = FieldSyncError::Unsupported;
+    let unsupported = FieldSyncError::Unsupported {
+        feature: "encryption at rest (the encrypted flavour has it)".into(),
+    };
     let key = vec![1u8; 32];
     assert_eq!(
         FieldStore::open_encrypted(path("e.db"), "en".into(), key.clone()).err(),

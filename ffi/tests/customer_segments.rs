@@ -32,7 +32,7 @@ async fn device(
         push_batch_size: 100,
         attempts_per_run: 2,
     };
-    let client = SyncClient::new(store.clone(), config, None).unwrap();
+    let client = SyncClient::new(store.clone(), config, None, None).unwrap();
     client.login(user.into(), user.into()).await.unwrap();
     let report = client.sync().await.unwrap();
     assert!(report.changed.contains(&SyncCollection::CustomerSegments));

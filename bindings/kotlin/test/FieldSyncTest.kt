@@ -17,6 +17,7 @@ import kotlin.system.exitProcess
 import kotlinx.coroutines.*
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.future.await
 
 // ---------------------------------------------------------------------------
 // A tiny test runner (no JUnit here): named tests, each with a timeout.
@@ -110,6 +111,45 @@ fun setFaults(json: String) {
 }
 
 // ---------------------------------------------------------------------------
+// Bring your own HTTP: an app's stack on java.net.http (JDK 11+; on Android
+// OkHttp plays this part, see bindings/README.md).
+
+/** The app's HTTP stack for fieldsync: sends each request as given and
+ *  hands back every answer; only a missing answer throws. */
+class JavaHttpTransport(
+    private val client: HttpClient = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build(),
+) : io.fieldsync.HttpTransport {
+    val requests = java.util.concurrent.atomic.AtomicInteger()
+
+    override suspend fun send(request: io.fieldsync.HttpRequest): io.fieldsync.HttpResponse {
+        requests.incrementAndGet()
+        val builder = HttpRequest.newBuilder(URI.create(request.url)).timeout(java.time.Duration.ofSeconds(60))
+        for ((name, value) in request.headers) builder.header(name, value)
+        val body = if (request.body.isEmpty()) HttpRequest.BodyPublishers.noBody()
+        else HttpRequest.BodyPublishers.ofByteArray(request.body)
+        builder.method(if (request.method == HttpMethod.GET) "GET" else "POST", body)
+        val response = try {
+            client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray()).await()
+        } catch (e: java.net.http.HttpTimeoutException) {
+            throw HttpTransportException.Timeout()
+        } catch (e: javax.net.ssl.SSLException) {
+            throw HttpTransportException.Tls(e.javaClass.simpleName)
+        } catch (e: java.io.IOException) {
+            throw HttpTransportException.Network(e.javaClass.simpleName)
+        }
+        return io.fieldsync.HttpResponse(
+            status = response.statusCode().toUShort(),
+            headers = response.headers().map().mapValues { it.value.first() },
+            body = response.body(),
+        )
+    }
+}
+
+/** The transport `client()` and the tests pass: null (the built-in stack)
+ *  on the first pass of the suite, a [JavaHttpTransport] on the second. */
+var appTransport: io.fieldsync.HttpTransport? = null
+
+// ---------------------------------------------------------------------------
 // Helpers over the binding.
 
 val tmp: java.nio.file.Path = Files.createTempDirectory("fieldsync-kotlin")
@@ -119,7 +159,7 @@ fun newStore(locale: String = "en"): FieldStore =
     FieldStore.open(tmp.resolve("device-${++dbCount}.db").toString(), locale)
 
 fun client(store: FieldStore, credentials: CredentialsProvider? = null): SyncClient =
-    SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 2u), credentials)
+    SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 2u), credentials, appTransport)
 
 /** A store signed in as `user` and synced once. */
 suspend fun device(user: String, locale: String = "en"): Pair<FieldStore, SyncClient> {
@@ -202,7 +242,7 @@ fun defineTests() {
         val key = ByteArray(32) { it.toByte() }
         val encrypted = tmp.resolve("encrypted.db").toString()
         val e = assertThrows<FieldSyncException.Unsupported> { FieldStore.openEncrypted(encrypted, "en", key) }
-        assertEquals("encryption at rest is not in this build of fieldsync", e.toString(), "message")
+        assertEquals("encryption at rest (the encrypted flavour has it) is not in this build of fieldsync", e.toString(), "message")
         // The same API as the encrypted flavour's, answering Unsupported.
         val plain = tmp.resolve("plain-for-encryption.db").toString()
         FieldStore.open(plain, "en").close()
@@ -701,9 +741,9 @@ fun defineTests() {
         // Dropped connections: the retries are logged with their errors.
         setFaults("""{"drop_rate": 0.3, "seed": 11}""")
         try {
-            val client = SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 10u), object : CredentialsProvider {
+            val client = SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 10u), credentials = object : CredentialsProvider {
                 override fun token(refresh: Boolean): String = token
-            })
+            }, transport = appTransport)
             client.sync()
             store.createCustomer(CustomerDraft(name = "Logged Bakery Kotlin", segmentId = "seg-retail"))
             assertEquals(1uL, client.sync().uploaded, "uploaded")
@@ -768,9 +808,45 @@ fun defineTests() {
         }.segmentOptions(), "usable")
     }
 
+    test("faults through the app's transport: nothing lost, nothing applied twice") {
+        val transport = appTransport ?: JavaHttpTransport()
+        val store = newStore()
+        val client = SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 3u, pullPageSize = 5u),
+            null, transport)
+        client.login("tech", "tech")
+        client.sync()
+        val names = (0 until 12).map { "Faulty Kotlin $it" }
+        for (name in names) store.createCustomer(CustomerDraft(name = name, segmentId = "seg-retail"))
+        setFaults("""{"error_rate": 0.15, "drop_rate": 0.15, "truncate_rate": 0.15, "applied_then_fail_rate": 0.2, "seed": 7}""")
+        try {
+            for (run in 0 until 40) {
+                try {
+                    client.sync()
+                } catch (e: FieldSyncException.Network) {
+                    continue
+                } catch (e: FieldSyncException.Server) {
+                    continue
+                }
+                if (store.pendingCount() == 0uL) break
+            }
+        } finally {
+            setFaults("{}")
+        }
+        client.sync()
+        assertEquals(0uL, store.pendingCount(), "everything uploaded")
+        val (status, body) = httpCall("GET", "/portal/v1/customers", null, portalToken("admin"))
+        assertEquals(200, status, "customers")
+        for (name in names) {
+            assertEquals(1, Regex("\"name\":\"${Regex.escape(name)}\"").findAll(body).count(), "$name on the server once")
+        }
+        val local = store.customers(CustomerQuery(limit = 500u)).customers.map { it.name }
+        for (name in names) assertTrue(name in local, "$name on the device")
+        if (transport is JavaHttpTransport) assertTrue(transport.requests.get() > 0, "requests went through the app's stack")
+    }
+
     test("the network being down is a Network error") {
         val store = FieldStore.openInMemory("en")
-        val offline = SyncClient(store, SyncConfig(serverUrl = "http://127.0.0.1:9", attemptsPerRun = 1u), null)
+        val offline = SyncClient(store, SyncConfig(serverUrl = "http://127.0.0.1:9", attemptsPerRun = 1u), null, appTransport)
         assertThrows<FieldSyncException.Network> { offline.login("tech", "tech") }
         val e = assertThrows<FieldSyncException.Validation> {
             SyncClient(store, SyncConfig(serverUrl = "portal.example.com"), null)
@@ -785,9 +861,24 @@ fun main(args: Array<String>) {
     defineTests()
     var passed = 0
     var failed = 0
+    // The suite twice, each pass on a fresh mock: on the built-in HTTP
+    // stack, then through the app's own (java.net.http), with every sync
+    // story and the fault run.
+    val passes = listOf<Pair<String, () -> io.fieldsync.HttpTransport?>>(
+        "" to { null },
+        "[app transport] " to { JavaHttpTransport() },
+    )
     server = MockServer(binary, log)
     try {
-        for ((name, body) in tests) {
+        for ((pass, entry) in passes.withIndex()) for ((index, test) in tests.withIndex()) {
+            val (prefix, transport) = entry
+            val (testName, body) = test
+            if (pass > 0 && index == 0) {
+                server.close()
+                server = MockServer(binary, java.io.File(log.path + ".app-transport"))
+            }
+            appTransport = transport()
+            val name = prefix + testName
             val started = System.nanoTime()
             val error = try {
                 runBlocking { withTimeout(90_000) { body() } }
