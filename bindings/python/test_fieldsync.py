@@ -839,6 +839,17 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
 # ---------------------------------------------------------------------------
 # Bring your own HTTP: the app's stack carries fieldsync's requests.
 
+def readable(body):
+    """Whether a body is whole JSON (gzip-compressed or not): the mock's
+    truncated answers are not."""
+    try:
+        data = bytes(body)
+        json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data or b"null")
+        return True
+    except (ValueError, EOFError, OSError):
+        return False
+
+
 class UrllibTransport(HttpTransport):
     """An app's HTTP stack: urllib, on a worker thread. Statuses come back
     as answers; only a missing answer raises, sorted as an app would sort
@@ -847,11 +858,21 @@ class UrllibTransport(HttpTransport):
     def __init__(self):
         self.lock = threading.Lock()
         self.requests = []
+        self.faults = 0  # 5xx answers and missing answers
 
     async def send(self, request):
         with self.lock:
             self.requests.append((request.method, request.url.split("?")[0]))
-        return await asyncio.to_thread(self._send, request)
+        try:
+            answer = await asyncio.to_thread(self._send, request)
+        except HttpTransportError:
+            with self.lock:
+                self.faults += 1
+            raise
+        if answer.status >= 500 or not readable(answer.body):
+            with self.lock:
+                self.faults += 1
+        return answer
 
     def _send(self, request):
         method = {HttpMethod.GET: "GET", HttpMethod.POST: "POST"}[request.method]
@@ -890,6 +911,22 @@ def server_customers():
 
 
 class AppTransportTests(unittest.IsolatedAsyncioTestCase):
+    async def asyncSetUp(self):
+        # fieldsync calls the transport from its own threads: uniffi runs
+        # the Python coroutine on the loop set here (an app sets its own,
+        # once). uniffi 0.32's generated module then prefers that loop for
+        # every async call, so the next test's loop must not find it set.
+        loop = asyncio.get_running_loop()
+        fieldsync.uniffi_set_event_loop(loop)
+        # The generated module cancels a finished call's task with
+        # `call_soon` from fieldsync's thread; asyncio's debug mode (which
+        # IsolatedAsyncioTestCase turns on) refuses that with a printed
+        # "Non-thread-safe operation" for every request.
+        loop.set_debug(False)
+
+    async def asyncTearDown(self):
+        fieldsync.uniffi_set_event_loop(None)
+
     async def test_a_whole_sync_goes_through_the_apps_stack(self):
         for transport in (UrllibTransport(), UnzippingTransport()):
             store = new_store("nl")
@@ -908,14 +945,15 @@ class AppTransportTests(unittest.IsolatedAsyncioTestCase):
     async def test_faults_lose_nothing_and_apply_nothing_twice(self):
         transport = UrllibTransport()
         store = new_store()
-        client = SyncClient(store, SyncConfig(server_url=server.url, attempts_per_run=3, pull_page_size=5),
+        client = SyncClient(store, SyncConfig(server_url=server.url, attempts_per_run=3, pull_page_size=5,
+                                                   push_batch_size=2),
                             None, transport)
         await client.login("tech", "tech")
         await client.sync()
-        names = [f"Faulty Python {i}" for i in range(12)]
+        names = [f"Faulty Python {i}" for i in range(30)]
         for name in names:
             store.create_customer(CustomerDraft(name=name, segment_id="seg-retail"))
-        set_faults({"error_rate": 0.15, "drop_rate": 0.15, "truncate_rate": 0.15,
+        set_faults({"error_rate": 0.1, "drop_rate": 0.1, "truncate_rate": 0.1,
                     "applied_then_fail_rate": 0.2, "seed": 5})
         try:
             for _ in range(40):  # runs give up after 3 tries; the next run goes on
@@ -927,6 +965,7 @@ class AppTransportTests(unittest.IsolatedAsyncioTestCase):
                     break
         finally:
             set_faults({})
+        self.assertGreaterEqual(transport.faults, 5, "the faults reached the app's stack")
         await client.sync()
         self.assertEqual(store.pending_count(), 0, "everything uploaded")
         on_server = [c["name"] for c in server_customers()]

@@ -35,10 +35,11 @@ impl SyncClient {
         credentials: Credentials,
         settings: SyncSettings,
     ) -> fieldsync_core::Result<Self> {
-        let exchange =
-            crate::http::ReqwestExchange::new(http).map_err(|e| fieldsync_core::Error::Network {
+        let exchange = crate::http::ReqwestExchange::new(http).map_err(|e| {
+            fieldsync_core::Error::Network {
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         Self::with_exchange(store, http, Arc::new(exchange), credentials, settings)
     }
 
@@ -51,7 +52,7 @@ impl SyncClient {
         credentials: Credentials,
         settings: SyncSettings,
     ) -> fieldsync_core::Result<Self> {
-        let transport = ExchangeTransport::new(exchange, &http.server_url);
+        let transport = ExchangeTransport::new(exchange, http);
         Ok(SyncClient {
             engine: Arc::new(SyncEngine::new(store, transport, credentials, settings)?),
             run_lock: Arc::new(Mutex::new(())),

@@ -105,15 +105,19 @@ pub struct ExchangeTransport {
     exchange: Arc<dyn HttpExchange>,
     /// The server's base URL, without a trailing `/`.
     base: String,
+    /// The longest one exchange may take: an app's stack that never
+    /// answers (a lost callback, a hung coroutine) must not hang the sync.
+    timeout: Duration,
 }
 
 const USER_AGENT: &str = concat!("fieldsync/", env!("CARGO_PKG_VERSION"));
 
 impl ExchangeTransport {
-    pub fn new(exchange: Arc<dyn HttpExchange>, server_url: &str) -> Self {
+    pub fn new(exchange: Arc<dyn HttpExchange>, config: &HttpConfig) -> Self {
         ExchangeTransport {
             exchange,
-            base: server_url.trim_end_matches('/').to_owned(),
+            base: config.server_url.trim_end_matches('/').to_owned(),
+            timeout: config.request_timeout,
         }
     }
 
@@ -153,7 +157,10 @@ impl ExchangeTransport {
     }
 
     async fn call<T: DeserializeOwned>(&self, request: HttpRequest) -> Result<T, TransportError> {
-        read_answer(self.exchange.send(request).await?)
+        match tokio::time::timeout(self.timeout, self.exchange.send(request)).await {
+            Ok(answer) => read_answer(answer?),
+            Err(_) => Err(TransportError::Timeout),
+        }
     }
 }
 
@@ -299,6 +306,26 @@ mod tests {
         ));
     }
 
+    /// An app's stack that never answers times out as the request's
+    /// timeout says, instead of hanging the sync.
+    #[tokio::test(start_paused = true)]
+    async fn an_exchange_that_never_answers_times_out() {
+        struct Silent;
+        impl HttpExchange for Silent {
+            fn send(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+                Box::pin(std::future::pending())
+            }
+        }
+        let mut config = HttpConfig::new("https://portal.example");
+        config.request_timeout = Duration::from_secs(5);
+        let transport = ExchangeTransport::new(Arc::new(Silent), &config);
+        let login = LoginRequest {
+            username: "u".into(),
+            password: "p".into(),
+        };
+        assert_eq!(transport.login(&login).await, Err(TransportError::Timeout));
+    }
+
     #[test]
     fn requests_carry_the_token_the_body_and_gzip() {
         struct Never;
@@ -307,13 +334,19 @@ mod tests {
                 Box::pin(async { Err(TransportError::Timeout) })
             }
         }
-        let transport = ExchangeTransport::new(Arc::new(Never), "https://portal.example/");
+        let transport =
+            ExchangeTransport::new(Arc::new(Never), &HttpConfig::new("https://portal.example/"));
         let login = LoginRequest {
             username: "u".into(),
             password: "p".into(),
         };
         let request = transport
-            .request(HttpMethod::Post, "/auth/v1/login", Some("t0k"), Some(&login))
+            .request(
+                HttpMethod::Post,
+                "/auth/v1/login",
+                Some("t0k"),
+                Some(&login),
+            )
             .unwrap();
         assert_eq!(request.url, "https://portal.example/auth/v1/login");
         let header = |name: &str| {

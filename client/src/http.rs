@@ -75,7 +75,7 @@ impl HttpExchange for ReqwestExchange {
 pub fn builtin_transport(config: &HttpConfig) -> Result<ExchangeTransport, TransportError> {
     Ok(ExchangeTransport::new(
         Arc::new(ReqwestExchange::new(config)?),
-        &config.server_url,
+        config,
     ))
 }
 
@@ -129,13 +129,14 @@ mod trust {
     pub fn platform(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         use std::sync::Arc;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls_platform_verifier::Verifier::new(provider.clone()).and_then(|verifier| {
-            Ok(rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verifier))
-                .with_no_client_auth())
-        });
+        let config =
+            rustls_platform_verifier::Verifier::new(provider.clone()).and_then(|verifier| {
+                Ok(rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()?
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(verifier))
+                    .with_no_client_auth())
+            });
         match config {
             Ok(config) => builder.use_preconfigured_tls(config),
             Err(error) => {

@@ -85,13 +85,8 @@ async fn a_company_ca_needs_the_apps_trust() {
     // The built-in stack: an unknown issuer is a network error (retried,
     // then reported), and the device stays as it was.
     let store = Arc::new(Store::open_in_memory().unwrap());
-    let builtin = SyncClient::new(
-        store.clone(),
-        &https,
-        Credentials::None,
-        fast_settings(),
-    )
-    .unwrap();
+    let builtin =
+        SyncClient::new(store.clone(), &https, Credentials::None, fast_settings()).unwrap();
     match builtin.login("tech", "tech").await {
         Err(Error::Network { reason }) => {
             assert!(

@@ -120,9 +120,30 @@ class JavaHttpTransport(
     private val client: HttpClient = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build(),
 ) : io.fieldsync.HttpTransport {
     val requests = java.util.concurrent.atomic.AtomicInteger()
+    /** 5xx answers and missing answers (what the mock's faults make). */
+    val faults = java.util.concurrent.atomic.AtomicInteger()
 
     override suspend fun send(request: io.fieldsync.HttpRequest): io.fieldsync.HttpResponse {
         requests.incrementAndGet()
+        try {
+            return exchange(request).also { if (it.status >= 500u || !whole(it.body)) faults.incrementAndGet() }
+        } catch (e: HttpTransportException) {
+            faults.incrementAndGet()
+            throw e
+        }
+    }
+
+    /** Whether a body arrived whole (the mock's truncated answers do not). */
+    private fun whole(body: ByteArray): Boolean = try {
+        val data = if (body.size > 1 && body[0] == 0x1f.toByte() && body[1] == 0x8b.toByte())
+            java.util.zip.GZIPInputStream(body.inputStream()).readAllBytes() else body
+        val text = String(data).trimEnd()
+        text.isEmpty() || text.endsWith("}") || text.endsWith("]") || text == "null"
+    } catch (e: java.io.IOException) {
+        false
+    }
+
+    private suspend fun exchange(request: io.fieldsync.HttpRequest): io.fieldsync.HttpResponse {
         val builder = HttpRequest.newBuilder(URI.create(request.url)).timeout(java.time.Duration.ofSeconds(60))
         for ((name, value) in request.headers) builder.header(name, value)
         val body = if (request.body.isEmpty()) HttpRequest.BodyPublishers.noBody()
@@ -811,13 +832,13 @@ fun defineTests() {
     test("faults through the app's transport: nothing lost, nothing applied twice") {
         val transport = appTransport ?: JavaHttpTransport()
         val store = newStore()
-        val client = SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 3u, pullPageSize = 5u),
+        val client = SyncClient(store, SyncConfig(serverUrl = server.url, attemptsPerRun = 3u, pullPageSize = 5u, pushBatchSize = 2u),
             null, transport)
         client.login("tech", "tech")
         client.sync()
-        val names = (0 until 12).map { "Faulty Kotlin $it" }
+        val names = (0 until 30).map { "Faulty Kotlin $it" }
         for (name in names) store.createCustomer(CustomerDraft(name = name, segmentId = "seg-retail"))
-        setFaults("""{"error_rate": 0.15, "drop_rate": 0.15, "truncate_rate": 0.15, "applied_then_fail_rate": 0.2, "seed": 7}""")
+        setFaults("""{"error_rate": 0.1, "drop_rate": 0.1, "truncate_rate": 0.1, "applied_then_fail_rate": 0.2, "seed": 7}""")
         try {
             for (run in 0 until 40) {
                 try {
@@ -832,6 +853,7 @@ fun defineTests() {
         } finally {
             setFaults("{}")
         }
+        if (transport is JavaHttpTransport) assertTrue(transport.faults.get() >= 5, "the faults reached the app's stack: ${transport.faults.get()}")
         client.sync()
         assertEquals(0uL, store.pendingCount(), "everything uploaded")
         val (status, body) = httpCall("GET", "/portal/v1/customers", null, portalToken("admin"))
