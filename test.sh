@@ -168,8 +168,17 @@ if stage "bindings/generate.sh (encrypted flavour, debug library)" \
     stage "Python bindings (encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/test-python.sh || true
     stage "Swift bindings (checks, encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/check-swift.sh || true
 fi
+# The lean flavour (no built-in HTTP stack: the app's transport carries
+# every request), on its debug library as the encrypted one: its Python
+# suite runs the app-transport story and the fault run, and checks that a
+# client without a transport says what is missing. Its release size is
+# measured on demand (FIELDSYNC_FLAVOUR=lean bindings/check-size.sh).
+if stage "bindings/generate.sh (lean flavour, debug library)" \
+    env FIELDSYNC_FLAVOUR=lean FIELDSYNC_LIB=dev bindings/generate.sh; then
+    stage "Python bindings (lean)" env FIELDSYNC_FLAVOUR=lean bindings/test-python.sh || true
+fi
 export CARGO_TARGET_DIR=$target_dir
-for bindings in bindings bindings-encrypted; do
+for bindings in bindings bindings-encrypted bindings-lean; do
     if [ -d "$bindings_target_dir/$bindings" ]; then
         rm -rf "${target_dir:?}/$bindings"
         mv "$bindings_target_dir/$bindings" "$target_dir/$bindings"

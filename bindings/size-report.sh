@@ -17,6 +17,15 @@ source "$(dirname "$0")/target-dir.sh"
 cd "$(dirname "$0")/.."
 
 top=${1:-20}
+# FIELDSYNC_FLAVOUR=lean: the lean flavour (no built-in HTTP stack).
+case "${FIELDSYNC_FLAVOUR:-plain}" in
+plain) features=() ;;
+lean) features=(--no-default-features) ;;
+*)
+    echo "size-report.sh knows the plain and lean flavours" >&2
+    exit 2
+    ;;
+esac
 bloat_version=0.12.1
 if ! cargo bloat --version 2>/dev/null | grep -qF "$bloat_version"; then
     echo "== installing cargo-bloat $bloat_version (cargo install)"
@@ -27,7 +36,7 @@ source bindings/sqlite-flags.sh
 source bindings/link-flags.sh
 
 echo "== the shipped library (as generate.sh builds it)"
-cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib -- "${FIELDSYNC_LINK_ARGS[@]}"
+cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib "${features[@]}" -- "${FIELDSYNC_LINK_ARGS[@]}"
 shipped=$target_dir/release-small/libfieldsync.so
 
 echo "== the same library with its symbols, through cargo-bloat (in $target_dir/size-report)"
@@ -48,7 +57,7 @@ fi
 exec "$(command -v cargo)" "\$@"
 EOF
 chmod +x "$wrapper/cargo"
-PATH="$wrapper:$PATH" cargo bloat -p fieldsync-ffi --lib --profile release-small \
+PATH="$wrapper:$PATH" cargo bloat -p fieldsync-ffi --lib --profile release-small "${features[@]}" \
     --target-dir "$target_dir/size-report" --crates -n 0 --message-format json >"$report"
 unstripped=$target_dir/size-report/release-small/libfieldsync.so
 

@@ -994,11 +994,17 @@ class AppTransportTests(unittest.IsolatedAsyncioTestCase):
                 await client.login("tech", "tech")
             self.assertEqual(failing.calls, 2, f"{error!r} was retried")
 
-if __name__ == "__main__":
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+def run_suite(module_name, label="python"):
+    """Runs the tests of a suite's module and exits with its verdict (this
+    suite's, and the flavours' that import it)."""
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[module_name])
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
     passed = result.testsRun - failed - skipped
-    print(f"python: {passed} passed, {failed + skipped} failed")
+    print(f"{label}: {passed} passed, {failed + skipped} failed")
     sys.exit(0 if failed == 0 and skipped == 0 and passed > 0 else 1)
+
+
+if __name__ == "__main__":
+    run_suite(__name__)

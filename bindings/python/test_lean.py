@@ -40,10 +40,4 @@ class LeanTests(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
-    print(f"python: {passed} passed, {failed + skipped} failed")
-    sys.exit(0 if failed == 0 and skipped == 0 and passed > 0 else 1)
+    plain.run_suite(__name__, "python-lean")

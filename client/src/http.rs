@@ -118,14 +118,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// Which certificates the built-in stack trusts. Where the platform's
-/// verifier works without the app's help (iOS and macOS: the Security
-/// framework, with the CAs MDM installed; Linux and Windows: the system
-/// store) it decides; should it fail to start, and on Android, the web
-/// PKI roots built into reqwest do. Android's own store (user CAs, the
-/// network security config) needs the app: pass an OkHttp transport.
+/// Which certificates the built-in stack trusts. On iOS and macOS the
+/// platform's verifier decides (the Security framework: the system roots
+/// and the CAs a profile or MDM installed), with no help from the app;
+/// should it fail to start, and elsewhere, the web PKI roots built into
+/// reqwest do. Android's own store (user CAs, the network security config)
+/// needs the app's JNI set-up, and the desktop stores matter little to a
+/// phone library whose size budget they would take: apps that need them
+/// pass their own transport (OkHttp).
 mod trust {
-    #[cfg(not(target_os = "android"))]
+    #[cfg(target_vendor = "apple")]
     pub fn platform(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         use std::sync::Arc;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -146,7 +148,7 @@ mod trust {
         }
     }
 
-    #[cfg(target_os = "android")]
+    #[cfg(not(target_vendor = "apple"))]
     pub fn platform(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         builder
     }
