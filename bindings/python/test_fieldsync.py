@@ -827,6 +827,14 @@ class CustomerSegmentTests(unittest.IsolatedAsyncioTestCase):
         [day] = [a for a in store.customer_profile("cust-north-2").attributes if a.key == "delivery_day"]
         self.assertEqual(day.value, AttributeValue.TEXT(value="monday"))
         self.assertIsNone(store.customer_profile("c-404"))
+        # Settings of partners and business units, and the open cart.
+        self.assertEqual(profile.business_unit_id, "bu-brno")
+        wholesale = store.customer_profile("cust-north-2")
+        self.assertEqual((wholesale.business_unit_id, wholesale.partner_id), ("bu-praha", "pt-wholesale"))
+        cart = store.customer_cart("cust-north-3")
+        self.assertEqual((cart.value, cart.items, cart.abandoned), (120.0, 4, True))
+        self.assertEqual(len(cart.updated_on), 10)
+        self.assertIsNone(store.customer_cart("cust-north-2"))
         summary = store.purchase_summary("cust-north-1")
         self.assertEqual((summary.count, summary.total_spend_minor), (6, 25054))
         self.assertIn(summary.rfm_recency, range(1, 6))

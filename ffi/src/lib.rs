@@ -59,7 +59,7 @@ pub use sync::{
 };
 pub use transport::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
 pub use types::{
-    AttributeValue, Consent, CustomAttribute, CustomerDraft, CustomerEvent, CustomerPage,
+    AttributeValue, Cart, Consent, CustomAttribute, CustomerDraft, CustomerEvent, CustomerPage,
     CustomerProfile, CustomerQuery, CustomerSegmentView, CustomerUpdate, CustomerView, DueVisit,
     FieldChange, PendingChange, PurchaseSummary, Segment, SegmentCount, SegmentFilter,
     SyncConflict,

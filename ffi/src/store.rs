@@ -11,7 +11,7 @@ use fieldsync_core::{Entity, Store};
 
 use crate::error::{FieldSyncError, Result};
 use crate::types::{
-    CustomerDraft, CustomerPage, CustomerProfile, CustomerQuery, CustomerSegmentMemberPage,
+    Cart, CustomerDraft, CustomerPage, CustomerProfile, CustomerQuery, CustomerSegmentMemberPage,
     CustomerSegmentRefresh, CustomerSegmentTagCount, CustomerSegmentView, CustomerUpdate,
     CustomerView, DueVisit, PendingChange, PicklistKind, PicklistOption, PurchaseSummary, Segment,
     SegmentCount, SegmentOption, Session, SyncConflict, parse_date, parse_locale,
@@ -378,6 +378,11 @@ impl FieldStore {
             .inner
             .customer_profile(&customer_id)?
             .map(CustomerProfile::from))
+    }
+
+    /// A customer's open shopping cart; `null` when there is none.
+    pub fn customer_cart(&self, customer_id: String) -> Result<Option<Cart>> {
+        Ok(self.inner.cart(&customer_id)?.map(Cart::from))
     }
 
     /// A customer's purchase figures (count, total spend, last purchase)

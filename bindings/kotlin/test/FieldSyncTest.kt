@@ -696,6 +696,13 @@ fun defineTests() {
         val north4 = store.customerProfile("cust-north-4") ?: fail("no profile")
         assertEquals(AttributeValue.Boolean(true), north4.attributes.single().value, "boolean attribute")
         assertEquals(null, store.customerProfile("c-404"), "none")
+        // Settings of partners and business units, and the open cart.
+        assertEquals("bu-brno", profile.businessUnitId, "home business unit")
+        val wholesale = store.customerProfile("cust-north-2") ?: fail("no profile")
+        assertEquals("pt-wholesale", wholesale.partnerId, "home partner")
+        val cart = store.customerCart("cust-north-3") ?: fail("no cart")
+        assertEquals(Triple(120.0, 4L, true), Triple(cart.value, cart.items, cart.abandoned), "cart")
+        assertEquals(null, store.customerCart("cust-north-2"), "no open cart")
         val summary = store.purchaseSummary("cust-north-1")
         assertEquals(6uL, summary.count, "purchases")
         assertEquals(25054L, summary.totalSpendMinor, "total in cents")

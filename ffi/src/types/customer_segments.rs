@@ -296,6 +296,11 @@ pub struct CustomerProfile {
     pub contact_source: Option<String>,
     /// The parent account's customer id (account relations).
     pub parent_id: Option<String>,
+    /// The customer's home business unit (a store, a branch), as the
+    /// Portal's settings of business units name it.
+    pub business_unit_id: Option<String>,
+    /// The customer's home partner (a franchisee, a reseller).
+    pub partner_id: Option<String>,
     /// The consents given, one per channel.
     pub consents: Vec<Consent>,
     /// Membership of the loyalty programme, when known.
@@ -342,6 +347,8 @@ impl From<core_profile::CustomerProfile> for CustomerProfile {
             language: p.language,
             contact_source: p.contact_source,
             parent_id: p.parent_id,
+            business_unit_id: p.business_unit_id,
+            partner_id: p.partner_id,
             consents: p
                 .consents
                 .into_iter()
@@ -523,5 +530,34 @@ mod tests {
         });
         assert_eq!(summary.last_purchase.as_deref(), Some("2026-11-02"));
         assert_eq!(summary.total_spend_minor, 3825);
+    }
+}
+
+/// A customer's open shopping cart (`FieldStore.customer_cart`), as the
+/// Portal sent it; the shopping cart criteria test it. Read-only on the
+/// device.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Cart {
+    /// The customer whose cart it is.
+    pub customer_id: String,
+    /// The value of the items, in the currency's major unit (59.90).
+    pub value: f64,
+    /// The number of items.
+    pub items: i64,
+    /// The day the cart was opened or last changed (`2026-11-23`).
+    pub updated_on: String,
+    /// The Portal counts it abandoned.
+    pub abandoned: bool,
+}
+
+impl From<core_profile::Cart> for Cart {
+    fn from(c: core_profile::Cart) -> Self {
+        Cart {
+            customer_id: c.customer_id,
+            value: c.value,
+            items: c.items,
+            updated_on: format_date(c.updated_on),
+            abandoned: c.abandoned,
+        }
     }
 }
