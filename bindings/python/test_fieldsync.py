@@ -9,7 +9,6 @@ Run by bindings/test-python.sh:
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,6 +25,7 @@ BINDINGS_DIR, SERVER_BINARY = sys.argv[1], sys.argv[2]
 SERVER_LOG = sys.argv[3] if len(sys.argv) > 3 else "sync-server-mock-python.log"
 sys.path.insert(0, BINDINGS_DIR)
 
+from mock_portal import MockPortal  # noqa: E402  (next to this file)
 import fieldsync  # noqa: E402  (the generated module, loads libfieldsync.so from its folder)
 from fieldsync import (  # noqa: E402
     AttributeValue,
@@ -75,34 +75,13 @@ from fieldsync import (  # noqa: E402
 # ---------------------------------------------------------------------------
 # The mock Portal: the sync-server-mock binary on a free port.
 
-class MockServer:
-    def __init__(self):
-        self.log = open(SERVER_LOG, "w")
-        self.process = subprocess.Popen(
-            [SERVER_BINARY, "--port", "0", "--seed-demo"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            self.stop()
-            raise RuntimeError(f"sync-server-mock did not start: {line!r} (see {SERVER_LOG})")
-        self.url = line[len("listening on "):].strip()
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 server = None
 tmp = None
 
 
 def setUpModule():
     global server, tmp
-    server = MockServer()
+    server = MockPortal(SERVER_BINARY, SERVER_LOG)
     tmp = tempfile.TemporaryDirectory(prefix="fieldsync-python")
 
 

@@ -9,10 +9,8 @@ their visible label, buttons and links by their words.
 """
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 from selenium import webdriver
@@ -24,29 +22,12 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 SERVER_BINARY, BINDINGS_DIR, SCREENSHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, BINDINGS_DIR)
+# The mock Portal launcher the binding suites use.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bindings", "python"))
+from mock_portal import MockPortal  # noqa: E402
 import fieldsync  # noqa: E402  (the generated module, loads libfieldsync.so from its folder)
 
 WAIT = 15
-
-
-class Mock:
-    def __init__(self):
-        self.log = open(os.path.join(SCREENSHOTS, "sync-server-mock.log"), "w")
-        self.process = subprocess.Popen([SERVER_BINARY, "--port", "0", "--seed-demo"],
-                                        stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            self.stop()
-            raise RuntimeError(f"sync-server-mock did not start: {line!r}")
-        self.url = line[len("listening on "):].strip()
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 mock = None
@@ -56,7 +37,7 @@ tmp = None
 
 def setUpModule():
     global mock, browser, tmp
-    mock = Mock()
+    mock = MockPortal(SERVER_BINARY, os.path.join(SCREENSHOTS, "sync-server-mock.log"))
     tmp = tempfile.TemporaryDirectory(prefix="fieldsync-screens")
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
