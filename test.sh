@@ -133,7 +133,7 @@ stage "fuzz corpus replay" cargo test --manifest-path fuzz/Cargo.toml --no-defau
 stage "API contract (schemathesis)" sync-server-mock/contract/run.sh || true
 
 # The binding stages run with CARGO_TARGET_DIR set to a fresh directory
-# whose profile directories (debug, release-small) are symlinks into the
+# whose profile directories (debug, release-small, release-lean) are symlinks into the
 # real target directory ($target_dir: the user's CARGO_TARGET_DIR or the
 # workspace's target/). Cargo finds its builds there up to date and rebuilds
 # nothing (a no-op build takes under a second), but bindings/ is new, and
@@ -143,14 +143,14 @@ stage "API contract (schemathesis)" sync-server-mock/contract/run.sh || true
 # into target/debug would still resolve when the real directory is the
 # workspace's target/: the check above catches those.) The bindings and the
 # suites' logs are then moved to $target_dir/bindings, where they were before.
-rm -rf "$target_dir/bindings" "$target_dir/bindings-encrypted"
-for profile in debug release-small; do
+rm -rf "$target_dir/bindings" "$target_dir/bindings-encrypted" "$target_dir/bindings-lean"
+for profile in debug release-small release-lean; do
     mkdir -p "$target_dir/$profile"
     ln -s "$target_dir/$profile" "$bindings_target_dir/$profile"
 done
 export CARGO_TARGET_DIR=$bindings_target_dir
 echo
-echo "== binding stages with CARGO_TARGET_DIR=$CARGO_TARGET_DIR (debug, release-small: links into $target_dir)"
+echo "== binding stages with CARGO_TARGET_DIR=$CARGO_TARGET_DIR (debug, release-small, release-lean: links into $target_dir)"
 if stage "bindings/generate.sh" bindings/generate.sh; then
     # The shipped library's size against its budget (bindings/check-size.sh).
     stage "shipped library size" bindings/check-size.sh || true
@@ -169,12 +169,12 @@ if stage "bindings/generate.sh (encrypted flavour, debug library)" \
     stage "Swift bindings (checks, encrypted)" env FIELDSYNC_FLAVOUR=encrypted bindings/check-swift.sh || true
 fi
 # The lean flavour (no built-in HTTP stack: the app's transport carries
-# every request), on its debug library as the encrypted one: its Python
-# suite runs the app-transport story and the fault run, and checks that a
-# client without a transport says what is missing. Its release size is
-# measured on demand (FIELDSYNC_FLAVOUR=lean bindings/check-size.sh).
-if stage "bindings/generate.sh (lean flavour, debug library)" \
-    env FIELDSYNC_FLAVOUR=lean FIELDSYNC_LIB=dev bindings/generate.sh; then
+# every request), its shipped library (profile release-lean): its size
+# against its 2 MiB budget; its Python suite runs the app-transport story
+# and the fault run, checks that a client without a transport says what is
+# missing, and that a panic aborts.
+if stage "bindings/generate.sh (lean flavour)" env FIELDSYNC_FLAVOUR=lean bindings/generate.sh; then
+    stage "shipped library size (lean)" env FIELDSYNC_FLAVOUR=lean bindings/check-size.sh || true
     stage "Python bindings (lean)" env FIELDSYNC_FLAVOUR=lean bindings/test-python.sh || true
 fi
 export CARGO_TARGET_DIR=$target_dir

@@ -10,8 +10,9 @@
 #
 # The lean flavour (the ffi crate without its default `builtin-http`
 # feature: no reqwest, no rustls) needs the app's HttpTransport; the same
-# API, its bindings in <target>/bindings-lean/, its size in
-# <target>/bench/size-lean.json.
+# API, its bindings in <target>/bindings-lean/, its shipped library built
+# with the profile release-lean (a panic aborts: Cargo.toml) in
+# <target>/release-lean/, its size in <target>/bench/size-lean.json.
 #
 # Flavours: `plain` (the default) and `encrypted` (the ffi crate's
 # `encrypted` feature: SQLCipher, built from crates, with its crypto from
@@ -37,11 +38,13 @@ plain)
     out=$target_dir/bindings
     features=()
     size_json=$target_dir/bench/size.json
+    profile=release-small
     ;;
 encrypted)
     out=$target_dir/bindings-encrypted
     features=(--features encrypted)
     size_json=$target_dir/bench/size-encrypted.json
+    profile=release-small
     # SQLCipher's crypto from the library's own provider, not OpenSSL.
     source bindings/sqlcipher-flags.sh
     ;;
@@ -49,6 +52,8 @@ lean)
     out=$target_dir/bindings-lean
     features=(--no-default-features)
     size_json=$target_dir/bench/size-lean.json
+    # A panic aborts (Cargo.toml, profile release-lean).
+    profile=release-lean
     ;;
 *)
     echo "FIELDSYNC_FLAVOUR must be plain, encrypted or lean, not $flavour" >&2
@@ -62,25 +67,31 @@ metadata_lib=$target_dir/debug/libfieldsync.so
 
 case "$lib_kind" in
 release-small)
-    echo "== building the shipped library (profile release-small)"
+    echo "== building the shipped library (profile $profile)"
     # `cargo rustc --crate-type cdylib` links the shared library on its own:
     # built together with the rlib (`cargo build`), LTO must keep every
     # public Rust item and the library grows by a fifth. The SQLite flags
     # leave out features fieldsync does not use (see sqlite-flags.sh).
     # The linker packs the relative relocations (DT_RELR; see
-    # link-flags.sh): 127 KB less than classic RELA entries.
+    # link-flags.sh): 127 KB less than classic RELA entries. uniffi's
+    # metadata statics are left out (link-flags.sh): 61 KB.
     (
         source bindings/sqlite-flags.sh
         source bindings/link-flags.sh
-        [ "$flavour" = plain ] || source bindings/sqlcipher-flags.sh
-        cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib "${features[@]}" \
+        [ "$flavour" = encrypted ] && source bindings/sqlcipher-flags.sh
+        fieldsync_hide_uniffi_metadata "$metadata_lib" "$target_dir/uniffi-metadata-$flavour.map"
+        cargo rustc --quiet -p fieldsync-ffi --lib --profile "$profile" --crate-type cdylib "${features[@]}" \
             -- "${FIELDSYNC_LINK_ARGS[@]}"
     )
-    shipped_lib=$target_dir/release-small/libfieldsync.so
-    if [ "$flavour" != plain ]; then
+    shipped_lib=$target_dir/$profile/libfieldsync.so
+    if [ "$flavour" = encrypted ]; then
         # Kept apart: the next plain build writes libfieldsync.so again.
-        cp "$shipped_lib" "$target_dir/release-small/libfieldsync-$flavour.so"
-        shipped_lib=$target_dir/release-small/libfieldsync-$flavour.so
+        cp "$shipped_lib" "$target_dir/$profile/libfieldsync-$flavour.so"
+        shipped_lib=$target_dir/$profile/libfieldsync-$flavour.so
+    fi
+    if nm -D --defined-only "$shipped_lib" | grep -q UNIFFI_META_; then
+        echo "the shipped library still exports uniffi's metadata (see link-flags.sh)" >&2
+        exit 1
     fi
     # A SQLite function that a flag of sqlite-flags.sh left out but the
     # Rust side still calls does not fail the link of a shared library: it
@@ -114,8 +125,16 @@ done
 cp "$shipped_lib" "$out/python/libfieldsync.so"
 cp "$shipped_lib" "$out/kotlin/libfieldsync.so"
 
+# What the suites load: a panic aborts in the lean flavour's shipped build
+# (profile release-lean) and unwinds in every other.
+panic=unwind
+[ "$lib_kind" = release-small ] && [ "$profile" = release-lean ] && panic=abort
+printf '{"flavour": "%s", "library": "%s", "panic": "%s"}\n' "$flavour" "$lib_kind" "$panic" >"$out/library.json"
+
 size=$(stat -c %s "$shipped_lib")
-echo "== libfieldsync.so ($flavour, $lib_kind): $size bytes ($(awk "BEGIN { printf \"%.2f\", $size / 1048576 }") MiB)"
+built=$lib_kind
+[ "$lib_kind" = release-small ] && built="profile $profile"
+echo "== libfieldsync.so ($flavour, $built): $size bytes ($(awk "BEGIN { printf \"%.2f\", $size / 1048576 }") MiB)"
 if [ "$lib_kind" = release-small ]; then
     mkdir -p "$target_dir/bench"
     printf '{"lib_stripped_bytes": %s}\n' "$size" >"$size_json"

@@ -19,8 +19,8 @@ cd "$(dirname "$0")/.."
 top=${1:-20}
 # FIELDSYNC_FLAVOUR=lean: the lean flavour (no built-in HTTP stack).
 case "${FIELDSYNC_FLAVOUR:-plain}" in
-plain) features=() ;;
-lean) features=(--no-default-features) ;;
+plain) features=() profile=release-small ;;
+lean) features=(--no-default-features) profile=release-lean ;;
 *)
     echo "size-report.sh knows the plain and lean flavours" >&2
     exit 2
@@ -35,9 +35,13 @@ fi
 source bindings/sqlite-flags.sh
 source bindings/link-flags.sh
 
+echo "== the debug library (the names of uniffi's metadata, which the shipped one leaves out)"
+cargo build --quiet -p fieldsync-ffi --lib "${features[@]}"
+fieldsync_hide_uniffi_metadata "$target_dir/debug/libfieldsync.so" "$target_dir/uniffi-metadata-${FIELDSYNC_FLAVOUR:-plain}.map"
+
 echo "== the shipped library (as generate.sh builds it)"
-cargo rustc --quiet -p fieldsync-ffi --lib --profile release-small --crate-type cdylib "${features[@]}" -- "${FIELDSYNC_LINK_ARGS[@]}"
-shipped=$target_dir/release-small/libfieldsync.so
+cargo rustc --quiet -p fieldsync-ffi --lib --profile "$profile" --crate-type cdylib "${features[@]}" -- "${FIELDSYNC_LINK_ARGS[@]}"
+shipped=$target_dir/$profile/libfieldsync.so
 
 echo "== the same library with its symbols, through cargo-bloat (in $target_dir/size-report)"
 # cargo-bloat runs `cargo build`, which links the cdylib together with the
@@ -57,9 +61,9 @@ fi
 exec "$(command -v cargo)" "\$@"
 EOF
 chmod +x "$wrapper/cargo"
-PATH="$wrapper:$PATH" cargo bloat -p fieldsync-ffi --lib --profile release-small "${features[@]}" \
+PATH="$wrapper:$PATH" cargo bloat -p fieldsync-ffi --lib --profile "$profile" "${features[@]}" \
     --target-dir "$target_dir/size-report" --crates -n 0 --message-format json >"$report"
-unstripped=$target_dir/size-report/release-small/libfieldsync.so
+unstripped=$target_dir/size-report/$profile/libfieldsync.so
 
 python3 - "$shipped" "$unstripped" "$report" "$top" <<'EOF'
 import json, os, subprocess, sys, tempfile

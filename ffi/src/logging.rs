@@ -129,6 +129,17 @@ fn replace_logger(new: Option<(Arc<dyn Logger>, LevelFilter)>) {
         // else in this library does; the app's own tracing (if any) is
         // another copy of the crate and not affected.
         let _ = tracing::subscriber::set_global_default(Forwarder);
+        // A panic (a bug in fieldsync) reaches the app's logger too, at
+        // `Error`, before Rust's own report on stderr, which Android sends
+        // nowhere: in the lean flavour's shipped library a panic aborts the
+        // app, and this record is what the app's log keeps of it. The hook
+        // is this library's own std's: panics elsewhere in the app are not
+        // seen.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            tracing::error!(target: "fieldsync::panic", "{info}");
+            previous(info);
+        }));
     });
     // Callsites cache their interest and tracing its global level: both
     // follow the new level from now on.

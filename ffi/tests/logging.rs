@@ -97,6 +97,20 @@ fn events_reach_the_logger_at_its_level_until_cleared() {
         [record(LogLevel::Info, "after the failing logger")]
     );
 
+    // A panic reaches the logger at Error before it unwinds (or, in the
+    // lean flavour's shipped library, aborts), under its own target.
+    let panicked = std::panic::catch_unwind(|| fieldsync::panic_for_tests("boom 7".into()));
+    assert!(panicked.is_err());
+    let records = std::mem::take(&mut *logger.0.lock().unwrap());
+    let panics: Vec<_> = records
+        .iter()
+        .filter(|r| r.target == "fieldsync::panic")
+        .collect();
+    assert_eq!(panics.len(), 1, "{records:?}");
+    assert_eq!(panics[0].level, LogLevel::Error);
+    assert!(panics[0].message.ends_with("boom 7"), "{:?}", panics[0]);
+    assert!(panics[0].message.contains("panicked at"), "{:?}", panics[0]);
+
     clear_logger();
     assert_eq!(LevelFilter::current(), LevelFilter::OFF);
     tracing::error!("after clear_logger");
