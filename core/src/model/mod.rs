@@ -4,6 +4,11 @@
 pub mod criteria;
 mod customer;
 mod customer_segment;
+// Generated (fold_table_tests.rs): laid out by its generator, not rustfmt.
+#[rustfmt::skip]
+mod fold_table;
+#[cfg(test)]
+mod fold_table_tests;
 mod frequency;
 mod locale;
 mod picklist;
@@ -67,19 +72,148 @@ pub fn fold_for_search(text: &str) -> String {
 }
 
 /// Canonical decomposition (NFD), then every mark (General_Category=Mark)
-/// dropped, then lower case. The Unicode data comes from ICU4X, which the
-/// HTTP stack links anyway (URL host names, IDNA): a second copy of the
-/// decomposition tables would add about 120 KiB to the shipped library.
+/// dropped, then lower case: the keys users' databases hold, so the answer
+/// must never change for any string (fold_table_tests.rs checks it against
+/// ICU4X for every code point).
+///
+/// Decomposing char by char is exact here: canonical reordering only moves
+/// characters of non-zero combining class, which are all marks (tested), and
+/// marks are dropped. So each char is replaced by the non-mark part of its
+/// own decomposition, from `fold_table` (generated from ICU4X's data: a few
+/// KB instead of linking ICU4X's normalizer and properties).
 fn fold_unicode(text: &str) -> String {
-    use icu_normalizer::DecomposingNormalizerBorrowed;
-    use icu_properties::CodePointMapData;
-    use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
-    let general_category = CodePointMapData::<GeneralCategory>::new();
-    DecomposingNormalizerBorrowed::new_nfd()
-        .normalize_iter(text.chars())
-        .filter(|&c| !GeneralCategoryGroup::Mark.contains(general_category.get(c)))
-        .collect::<String>()
-        .to_lowercase()
+    // Lower case last, on the whole text: Σ's lower case depends on its
+    // neighbours (final ς), as it did after ICU's normalizer.
+    unmark(text).to_lowercase()
+}
+
+/// Each char replaced by the non-mark characters of its canonical
+/// decomposition.
+fn unmark(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Unchanged chars are copied in runs, not pushed one by one.
+    let mut same_from = 0;
+    for (at, c) in text.char_indices() {
+        let fold = fold_char(c);
+        if let CharFold::Same = fold {
+            continue;
+        }
+        if same_from < at {
+            out.push_str(&text[same_from..at]);
+        }
+        same_from = at + c.len_utf8();
+        match fold {
+            CharFold::Same | CharFold::Dropped => {}
+            CharFold::Code(code) => push_code(code, &mut out),
+            CharFold::Hangul => push_hangul(c, &mut out),
+        }
+    }
+    out.push_str(&text[same_from..]);
+    out
+}
+
+/// What a char becomes before lower case.
+enum CharFold {
+    Same,
+    /// A mark.
+    Dropped,
+    /// From fold_table: see `push_code`.
+    Code(u16),
+    /// A Hangul syllable: see `push_hangul`.
+    Hangul,
+}
+
+fn fold_char(c: char) -> CharFold {
+    use fold_table::*;
+    let cp = c as u32;
+    if cp < FIRST_AFFECTED {
+        return CharFold::Same;
+    }
+    if HANGUL_SYLLABLES.contains(&cp) {
+        return CharFold::Hangul;
+    }
+    let s = section(cp);
+    // A section's keys and ranges share the bits above their low 16.
+    let low = cp as u16;
+    let (first, end) = (
+        usize::from(KEY_SECTIONS[s]),
+        usize::from(KEY_SECTIONS[s + 1]),
+    );
+    if let Ok(i) = KEYS[first..end].binary_search(&low) {
+        return CharFold::Code(CODES[first + i]);
+    }
+    let marks = &MARKS[usize::from(MARK_SECTIONS[s])..usize::from(MARK_SECTIONS[s + 1])];
+    // The first range starting after `low`; a mark is in the one before.
+    let after = marks.partition_point(|&(start, _)| start <= low);
+    if after > 0 && low <= marks[after - 1].1 {
+        CharFold::Dropped
+    } else {
+        CharFold::Same
+    }
+}
+
+/// fold_table's keys and mark ranges are cut into sections: blocks of 256
+/// chars for the BMP, so that a lookup searches a few dozen entries at most,
+/// then one per supplementary plane (rare text). Within a section the low 16
+/// bits tell chars apart, so the tables hold `u16`s.
+fn section(cp: u32) -> usize {
+    const BMP_SECTIONS: u32 = 0x1_0000 >> 8;
+    (if cp < 0x1_0000 {
+        cp >> 8
+    } else {
+        BMP_SECTIONS - 1 + (cp >> 16)
+    }) as usize
+}
+
+/// A table code: a BMP char, or for anything else (a supplementary char,
+/// several chars) a surrogate, `0xD800 + i`, pointing at `EXPANSIONS[i..]`,
+/// whose last char has `EXPANSION_END` set. Surrogates are never chars, so
+/// the two cannot be confused, and the common case stays two bytes.
+fn push_code(code: u16, out: &mut String) {
+    use fold_table::{EXPANSION_END, EXPANSIONS};
+    match code {
+        0xD800..=0xDFFF => {
+            for &e in &EXPANSIONS[usize::from(code - 0xD800)..] {
+                push_u32(e & !EXPANSION_END, out);
+                if e & EXPANSION_END != 0 {
+                    break;
+                }
+            }
+        }
+        _ => push_u32(code.into(), out),
+    }
+}
+
+/// Pushes a char from the tables or the Hangul arithmetic: all valid (the
+/// tests check every code point's fold), so none is ever skipped.
+fn push_u32(c: u32, out: &mut String) {
+    if let Some(c) = char::from_u32(c) {
+        out.push(c);
+    }
+}
+
+const HANGUL_SYLLABLES: std::ops::RangeInclusive<u32> = 0xAC00..=0xD7A3;
+
+/// A Hangul syllable's decomposition is arithmetic (Unicode's chapter 3.12):
+/// leading consonant, vowel and, unless the index says none, trailing
+/// consonant, all conjoining jamo (letters, not marks).
+fn push_hangul(syllable: char, out: &mut String) {
+    const L_BASE: u32 = 0x1100;
+    const V_BASE: u32 = 0x1161;
+    const T_BASE: u32 = 0x11A7;
+    const V_COUNT: u32 = 21;
+    const T_COUNT: u32 = 28;
+    let s = syllable as u32 - HANGUL_SYLLABLES.start();
+    let (l, v, t) = (
+        s / (V_COUNT * T_COUNT),
+        s % (V_COUNT * T_COUNT) / T_COUNT,
+        s % T_COUNT,
+    );
+    push_u32(L_BASE + l, out);
+    push_u32(V_BASE + v, out);
+    if t != 0 {
+        push_u32(T_BASE + t, out);
+    }
 }
 
 /// Trims a free text and checks it against `max_chars`; blank becomes `None`.
