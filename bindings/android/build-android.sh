@@ -27,6 +27,11 @@ mkdir -p "$module/src/main/kotlin" "$module/src/main/jniLibs"
 cp -R "$target_dir/bindings/kotlin/io" "$module/src/main/kotlin/"
 
 source bindings/sqlite-flags.sh
+# uniffi's metadata left out, as generate.sh does (link-flags.sh); the
+# names come from the host's debug library, the same API.
+source bindings/link-flags.sh
+FIELDSYNC_LINK_ARGS=()
+fieldsync_hide_uniffi_metadata "$target_dir/debug/libfieldsync.so" "$target_dir/uniffi-metadata-android.map"
 for abi in "${abis[@]}"; do
     case "$abi" in
     arm64-v8a) triple=aarch64-linux-android ;;
@@ -39,7 +44,7 @@ for abi in "${abis[@]}"; do
     # Packed relocations (link-flags.sh): APS2, which API 23+ loads.
     cargo ndk --platform 24 --target "$abi" \
         rustc -p fieldsync-ffi --lib --profile release-small --crate-type cdylib \
-        -- -C link-arg=-Wl,--pack-dyn-relocs=android
+        -- -C link-arg=-Wl,--pack-dyn-relocs=android "${FIELDSYNC_LINK_ARGS[@]}"
     mkdir -p "$module/src/main/jniLibs/$abi"
     # cargo-ndk builds in cargo's target directory, like cargo.
     cp "$target_dir/$triple/release-small/libfieldsync.so" "$module/src/main/jniLibs/$abi/"

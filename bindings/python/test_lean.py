@@ -45,7 +45,7 @@ class LeanTests(unittest.TestCase):
 
 class LeanPanicTests(unittest.TestCase):
     """A panic (a bug in fieldsync) ends the process in the lean flavour's
-    shipped library (profile release-lean: no unwinding, 230 KB less); the
+    shipped library (profile release-lean: no unwinding, 240 KB less); the
     debug build of every flavour, and the other flavours' shipped ones,
     raise it as InternalError. Run in a child process: an abort would end
     this suite."""
